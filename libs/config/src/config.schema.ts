@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number, def: number) => z.coerce.number().int().min(min).max(max).default(def);
+
+/**
+ * One schema for every process. Each key has a default suitable for a single
+ * development host; production overrides them through the environment.
+ * A value out of range stops the process at start-up with the key named.
+ */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/continuity'),
+  DATABASE_POOL_SIZE: int(2, 200, 20),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** BullMQ key prefix; a hash tag such as `{mc}` keeps a queue's keys on one Redis Cluster slot. */
+  REDIS_PREFIX: z.string().min(1).max(64).default('mc'),
+
+  DATA_DIR: z.string().min(1).default('./.data'),
+  BLOB_DRIVER: z.enum(['fs']).default('fs'),
+  /** Turning fsync off voids the durability promise; it exists for benchmarks that compare with it. */
+  BLOB_FSYNC: bool.default(true),
+
+  MX_HOSTNAME: z.string().min(1).default('mx.continuity.localhost'),
+  MX_SMTP_HOST: z.string().default('0.0.0.0'),
+  MX_SMTP_PORT: int(0, 65535, 2525),
+  MX_HTTP_PORT: int(0, 65535, 9025),
+  MX_MAX_MESSAGE_BYTES: int(1024, 1024 * 1024 * 1024, 50 * 1024 * 1024),
+  MX_MAX_RECIPIENTS: int(1, 10000, 100),
+  MX_MAX_SESSIONS_PER_IP: int(1, 10000, 50),
+  MX_MAX_SESSIONS: int(1, 100000, 1000),
+  MX_SOCKET_TIMEOUT_MS: int(1000, 3600_000, 300_000),
+  MX_CALLOUT_TIMEOUT_MS: int(500, 120_000, 15_000),
+  MX_TLS_CERT_FILE: z.string().optional(),
+  MX_TLS_KEY_FILE: z.string().optional(),
+
+  WORKER_HTTP_PORT: int(0, 65535, 9026),
+  WORKER_CONCURRENCY: int(1, 1000, 32),
+  INDEX_CONCURRENCY: int(1, 100, 4),
+  DELIVERY_LEASE_SECONDS: int(10, 86400, 300),
+  SWEEP_INTERVAL_MS: int(100, 600_000, 5000),
+  RETRY_BASE_SECONDS: int(1, 86400, 60),
+  RETRY_MAX_SECONDS: int(1, 7 * 86400, 3600),
+  SMTP_CONNECT_TIMEOUT_MS: int(500, 300_000, 30_000),
+  SMTP_COMMAND_TIMEOUT_MS: int(500, 900_000, 300_000),
+  /** `domain=host:port,domain2=host:port` — overrides MX lookup; `*` matches every domain. */
+  STATIC_ROUTES: z.string().default(''),
+
+  RETENTION_INTERVAL_MS: int(1000, 86400_000, 3600_000),
+  BLOB_GRACE_SECONDS: int(0, 30 * 86400, 86400),
+  ORPHAN_BLOB_AGE_SECONDS: int(60, 30 * 86400, 86400),
+
+  SHUTDOWN_GRACE_MS: int(0, 600_000, 30_000),
+});
+
+export type AppConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,18 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+
+/** Mail to a group is mirrored into each member's standby mailbox. */
+@Entity('distribution_groups')
+export class DistributionGroup {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Index() @Column('uuid', { name: 'tenant_id' }) tenantId: string;
+  @Column('text', { unique: true }) address: string;
+  @Column('text', { name: 'display_name', default: '' }) displayName: string;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+}
+
+@Entity('group_members')
+export class GroupMember {
+  @PrimaryColumn('uuid', { name: 'group_id' }) groupId: string;
+  @PrimaryColumn('uuid', { name: 'mailbox_id' }) mailboxId: string;
+  @Index() @Column('uuid', { name: 'tenant_id' }) tenantId: string;
+}

@@ -1,0 +1,3 @@
+export * from './mailbox.entity';
+export * from './alias.entity';
+export * from './distribution-group.entity';

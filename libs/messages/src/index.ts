@@ -1,0 +1,2 @@
+export * from './message.entity';
+export * from './mirror-entry.entity';

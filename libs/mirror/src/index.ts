@@ -1,0 +1,2 @@
+export * from './message-indexer.service';
+export * from './mirror.module';

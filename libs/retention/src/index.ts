@@ -1,0 +1,2 @@
+export * from './retention.service';
+export * from './retention.module';

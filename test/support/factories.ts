@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+
+/**
+ * Builds directory data straight in Postgres for tests, independent of the
+ * services under test. Every tenant gets unique domains so tests in one run
+ * never collide.
+ */
+export interface TestUpstream { host: string; port: number; priority?: number; tlsPolicy?: 'verify' | 'pinned' | 'none'; pinnedCertPem?: string }
+export interface TestTenantSpec {
+  domains?: string[];
+  verified?: boolean;
+  mailboxes?: string[]; // local parts, created in the first domain
+  upstreams?: TestUpstream[];
+  unknownRecipientPolicy?: 'reject' | 'passthrough';
+  deliveryLifetimeSeconds?: number;
+  rollingWindowDays?: number;
+}
+export interface TestTenant {
+  id: string;
+  slug: string;
+  domains: string[];
+  domain: string;
+  mailboxes: Record<string, { id: string; address: string }>;
+  groupId: string;
+}
+
+export function uniqueLabel(prefix = 't'): string {
+  return `${prefix}${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+export async function withDb<T>(fn: (db: Client) => Promise<T>): Promise<T> {
+  const db = new Client({ connectionString: process.env.DATABASE_URL });
+  await db.connect();
+  try {
+    return await fn(db);
+  } finally {
+    await db.end();
+  }
+}
+
+export async function createTestTenant(spec: TestTenantSpec = {}): Promise<TestTenant> {
+  const slug = uniqueLabel('tenant');
+  const domains = spec.domains ?? [`${slug}.example`];
+  return withDb(async (db) => {
+    const t = await db.query(
+      `INSERT INTO tenants (name, slug, unknown_recipient_policy, delivery_lifetime_seconds, rolling_window_days) VALUES ($1, $1, $2, $3, $4) RETURNING id`,
+      [slug, spec.unknownRecipientPolicy ?? 'reject', spec.deliveryLifetimeSeconds ?? 432000, spec.rollingWindowDays ?? 30],
+    );
+    const id: string = t.rows[0].id;
+    for (const d of domains) {
+      await db.query(
+        `INSERT INTO tenant_domains (tenant_id, name, verification_token, verified_at, verified_by) VALUES ($1, $2, $3, $4, $5)`,
+        [id, d, randomBytes(12).toString('hex'), spec.verified === false ? null : new Date(), spec.verified === false ? null : 'operator'],
+      );
+    }
+    const g = await db.query(`INSERT INTO upstream_groups (tenant_id, name) VALUES ($1, 'default') RETURNING id`, [id]);
+    const groupId: string = g.rows[0].id;
+    for (const u of spec.upstreams ?? []) {
+      await db.query(
+        `INSERT INTO upstreams (tenant_id, group_id, host, port, priority, tls_policy, pinned_cert_pem) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [id, groupId, u.host, u.port, u.priority ?? 10, u.tlsPolicy ?? 'none', u.pinnedCertPem ?? null],
+      );
+    }
+    const mailboxes: TestTenant['mailboxes'] = {};
+    for (const local of spec.mailboxes ?? []) {
+      const address = `${local}@${domains[0]}`.toLowerCase();
+      const m = await db.query(`INSERT INTO mailboxes (tenant_id, address, display_name) VALUES ($1, $2, $3) RETURNING id`, [id, address, local]);
+      mailboxes[local] = { id: m.rows[0].id, address };
+    }
+    return { id, slug, domains, domain: domains[0], mailboxes, groupId };
+  });
+}
+
+export async function addAlias(tenant: TestTenant, alias: string, local: string): Promise<void> {
+  await withDb((db) => db.query(`INSERT INTO aliases (tenant_id, address, mailbox_id) VALUES ($1, $2, $3)`, [tenant.id, alias.toLowerCase(), tenant.mailboxes[local].id]));
+}
+
+export async function addGroup(tenant: TestTenant, address: string, memberLocals: string[]): Promise<string> {
+  return withDb(async (db) => {
+    const g = await db.query(`INSERT INTO distribution_groups (tenant_id, address) VALUES ($1, $2) RETURNING id`, [tenant.id, address.toLowerCase()]);
+    for (const l of memberLocals) {
+      await db.query(`INSERT INTO group_members (group_id, mailbox_id, tenant_id) VALUES ($1, $2, $3)`, [g.rows[0].id, tenant.mailboxes[l].id, tenant.id]);
+    }
+    return g.rows[0].id as string;
+  });
+}
+
+/** Polls until `fn` returns a truthy value; tests wait for conditions, never fixed sleeps. */
+export async function waitFor<T>(fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 15000);
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as T;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 50));
+  }
+}
