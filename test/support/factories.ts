@@ -101,3 +101,51 @@ export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 50));
   }
 }
+
+export interface TestMessageSpec {
+  raw: string | Buffer;
+  mailFrom?: string;
+  recipients: string[];
+  /** Mailbox ids that get an inbox mirror entry. */
+  mirrorMailboxIds?: string[];
+  direction?: 'inbound' | 'outbound' | 'dsn';
+  routeKind?: 'upstream' | 'internet';
+  receivedAt?: Date;
+}
+
+/**
+ * Stores a message as the MX would (blob, message row, one delivery row per
+ * recipient, mirror entries) without going through SMTP; for tests of the
+ * worker, the indexer and retention.
+ */
+export async function insertTestMessage(tenant: { id: string }, spec: TestMessageSpec): Promise<{ messageId: string; queueId: string; blobKey: string }> {
+  const { FsBlobStore, blobKey } = await import('../../libs/blob-store/src');
+  const { join } = await import('node:path');
+  const store = new FsBlobStore(join(process.env.DATA_DIR as string, 'blobs'));
+  const queueId = randomBytes(8).toString('hex').toUpperCase();
+  const key = blobKey(tenant.id, queueId);
+  const w = store.createWriter(key);
+  w.write(typeof spec.raw === 'string' ? Buffer.from(spec.raw) : spec.raw);
+  const { size } = await w.commit();
+  const receivedAt = spec.receivedAt ?? new Date();
+  const messageId = await withDb(async (db) => {
+    await db.query('BEGIN');
+    const m = await db.query(
+      `INSERT INTO messages (tenant_id, queue_id, direction, blob_key, size_bytes, mail_from, rcpt_to, received_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id`,
+      [tenant.id, queueId, spec.direction ?? 'inbound', key, size, spec.mailFrom ?? 'sender@external.example', spec.recipients, receivedAt],
+    );
+    const id: string = m.rows[0].id;
+    for (const r of spec.recipients) {
+      await db.query(
+        `INSERT INTO deliveries (tenant_id, message_id, recipient, route_kind, expires_at) VALUES ($1,$2,$3,$4, now() + interval '5 days')`,
+        [tenant.id, id, r, spec.routeKind ?? 'upstream'],
+      );
+    }
+    for (const mb of spec.mirrorMailboxIds ?? []) {
+      await db.query(`INSERT INTO mirror_entries (tenant_id, mailbox_id, message_id, folder, received_at) VALUES ($1,$2,$3,'inbox',$4)`, [tenant.id, mb, id, receivedAt]);
+    }
+    await db.query('COMMIT');
+    return id;
+  });
+  return { messageId, queueId, blobKey: key };
+}
