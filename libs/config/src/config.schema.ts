@@ -54,6 +54,12 @@ export const configSchema = z.object({
   RETENTION_INTERVAL_MS: int(1000, 86400_000, 3600_000),
   BLOB_GRACE_SECONDS: int(0, 30 * 86400, 86400),
   ORPHAN_BLOB_AGE_SECONDS: int(60, 30 * 86400, 86400),
+  /** Mirror entries (a) and unreferenced messages (b) are deleted this many rows per statement, so a big tenant never holds locks for long. */
+  RETENTION_BATCH_SIZE: int(10, 100_000, 1000),
+  /** A message whose parse takes longer is marked unparseable (kept raw) instead of occupying an index worker. */
+  INDEX_TIMEOUT_MS: int(1000, 600_000, 60_000),
+  /** Larger messages get only their headers indexed: MailParser keeps text parts in memory. */
+  INDEX_MAX_PARSE_BYTES: int(1024, 1024 * 1024 * 1024, 64 * 1024 * 1024),
 
   SHUTDOWN_GRACE_MS: int(0, 600_000, 30_000),
 });
