@@ -1,0 +1,265 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomBytes, X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { TenantScope } from '@app/database/tenant-scope';
+import { Tenant, UnknownRecipientPolicy } from './tenant.entity';
+import { TenantDomain } from './tenant-domain.entity';
+import { UpstreamGroup } from './upstream-group.entity';
+import { Upstream, UpstreamTlsPolicy } from './upstream.entity';
+import { hasVerificationRecord, normalizeDomainName, TXT_LOOKUP, TxtLookup, verificationRecordValue } from './domain-verification';
+import { TenantsErrors } from './tenants.errors';
+
+export interface CreateTenantInput {
+  name: string;
+  /** Derived from the name when absent. */
+  slug?: string;
+  unknownRecipientPolicy?: UnknownRecipientPolicy;
+  deliveryLifetimeSeconds?: number;
+  rollingWindowDays?: number;
+}
+
+export interface AddUpstreamInput {
+  /** Upstream group name; every tenant starts with `default`. */
+  group?: string;
+  host: string;
+  port?: number;
+  priority?: number;
+  tlsPolicy?: UpstreamTlsPolicy;
+  pinnedCertPem?: string;
+}
+
+/** What the customer publishes so that `domain verify` succeeds. */
+export interface VerificationRecord {
+  name: string;
+  type: 'TXT';
+  value: string;
+}
+
+export interface TenantOverview {
+  tenant: Tenant;
+  domains: TenantDomain[];
+  upstreamGroups: Array<UpstreamGroup & { upstreams: Upstream[] }>;
+}
+
+export const DEFAULT_UPSTREAM_GROUP = 'default';
+/** Same bounds as the tenants table's CHECK constraints, so the operator hears why, not a constraint name. */
+export const DELIVERY_LIFETIME_RANGE = { min: 60, max: 30 * 86400 } as const;
+export const ROLLING_WINDOW_RANGE = { min: 1, max: 3650 } as const;
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `Demo Corp GmbH & Co.` → `demo-corp-gmbh-co`. */
+export function slugFromName(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
+}
+
+/** Validated tenant settings, or the first reason they cannot be stored. */
+export function checkTenantInput(input: CreateTenantInput): { name: string; slug: string; unknownRecipientPolicy: UnknownRecipientPolicy; deliveryLifetimeSeconds: number; rollingWindowDays: number } {
+  const name = input.name?.trim();
+  if (!name) throw TenantsErrors.invalidTenant('a tenant needs a name');
+  if (name.length > 200) throw TenantsErrors.invalidTenant('the name is longer than 200 characters');
+  const slug = input.slug?.trim() || slugFromName(name);
+  if (!SLUG.test(slug)) throw TenantsErrors.invalidTenant(`slug "${slug}" must be 1–63 lower-case letters, digits and inner hyphens`);
+  const unknownRecipientPolicy = input.unknownRecipientPolicy ?? 'reject';
+  if (unknownRecipientPolicy !== 'reject' && unknownRecipientPolicy !== 'passthrough') {
+    throw TenantsErrors.invalidTenant(`unknown-recipient policy must be "reject" or "passthrough", not "${String(unknownRecipientPolicy)}"`);
+  }
+  const deliveryLifetimeSeconds = input.deliveryLifetimeSeconds ?? 5 * 86400;
+  if (!Number.isInteger(deliveryLifetimeSeconds) || deliveryLifetimeSeconds < DELIVERY_LIFETIME_RANGE.min || deliveryLifetimeSeconds > DELIVERY_LIFETIME_RANGE.max) {
+    throw TenantsErrors.invalidTenant(`delivery lifetime must be between ${DELIVERY_LIFETIME_RANGE.min} s and ${DELIVERY_LIFETIME_RANGE.max} s (30 days)`);
+  }
+  const rollingWindowDays = input.rollingWindowDays ?? 30;
+  if (!Number.isInteger(rollingWindowDays) || rollingWindowDays < ROLLING_WINDOW_RANGE.min || rollingWindowDays > ROLLING_WINDOW_RANGE.max) {
+    throw TenantsErrors.invalidTenant(`rolling window must be between ${ROLLING_WINDOW_RANGE.min} and ${ROLLING_WINDOW_RANGE.max} days`);
+  }
+  return { name, slug, unknownRecipientPolicy, deliveryLifetimeSeconds, rollingWindowDays };
+}
+
+/** Validated upstream settings, or the first reason they cannot be stored. */
+export function checkUpstreamInput(input: AddUpstreamInput): Required<Omit<AddUpstreamInput, 'pinnedCertPem'>> & { pinnedCertPem: string | null } {
+  const host = input.host?.trim().toLowerCase().replace(/\.$/, '') ?? '';
+  if (!host) throw TenantsErrors.invalidUpstream('an upstream needs a host');
+  if (!isIP(host)) {
+    const d = normalizeDomainName(host);
+    // A single-label host (an internal server name) is legitimate for an upstream.
+    if (!d.ok && !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(host)) throw TenantsErrors.invalidUpstream(`"${input.host}" is neither an IP address nor a host name`);
+  }
+  const port = input.port ?? 25;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw TenantsErrors.invalidUpstream(`port must be 1–65535, not ${String(input.port)}`);
+  const priority = input.priority ?? 10;
+  if (!Number.isInteger(priority) || priority < 0 || priority > 1000) throw TenantsErrors.invalidUpstream('priority must be an integer 0–1000 (lower is tried first)');
+  const tlsPolicy = input.tlsPolicy ?? 'verify';
+  if (!['verify', 'pinned', 'none'].includes(tlsPolicy)) throw TenantsErrors.invalidUpstream(`TLS policy must be verify, pinned or none, not "${tlsPolicy}"`);
+  let pinnedCertPem: string | null = null;
+  if (tlsPolicy === 'pinned') {
+    if (!input.pinnedCertPem?.trim()) throw TenantsErrors.invalidUpstream('TLS policy "pinned" needs the server certificate in PEM form');
+    try {
+      new X509Certificate(input.pinnedCertPem);
+    } catch {
+      throw TenantsErrors.invalidUpstream('the pinned certificate is not a PEM-encoded X.509 certificate');
+    }
+    pinnedCertPem = input.pinnedCertPem.trim() + '\n';
+  } else if (input.pinnedCertPem) {
+    throw TenantsErrors.invalidUpstream(`a pinned certificate only makes sense with TLS policy "pinned", not "${tlsPolicy}"`);
+  }
+  return { group: input.group?.trim() || DEFAULT_UPSTREAM_GROUP, host, port, priority, tlsPolicy, pinnedCertPem };
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  return e instanceof QueryFailedError && (e as QueryFailedError & { driverError?: { code?: string } }).driverError?.code === '23505';
+}
+
+/**
+ * Tenants and what the mail path needs to know about them: their domains
+ * (proved by DNS or vouched for by an operator) and the Exchange servers
+ * their inbound mail goes to.
+ */
+@Injectable()
+export class TenantsService {
+  constructor(
+    private readonly ds: DataSource,
+    @Inject(TXT_LOOKUP) private readonly dns: TxtLookup,
+  ) {}
+
+  /** Creates the tenant with its `default` upstream group. */
+  async createTenant(input: CreateTenantInput): Promise<Tenant> {
+    const v = checkTenantInput(input);
+    try {
+      return await this.ds.transaction(async (em) => {
+        const tenant = await em.save(em.create(Tenant, v));
+        await new TenantScope(tenant.id, em).insert(UpstreamGroup, { name: DEFAULT_UPSTREAM_GROUP });
+        return tenant;
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw TenantsErrors.slugTaken(v.slug);
+      throw e;
+    }
+  }
+
+  /** By slug or id. */
+  async findTenant(ref: string, em: EntityManager = this.ds.manager): Promise<Tenant> {
+    const tenant = UUID.test(ref) ? await em.findOne(Tenant, { where: [{ id: ref }, { slug: ref }] }) : await em.findOne(Tenant, { where: { slug: ref } });
+    if (!tenant) throw TenantsErrors.tenantNotFound(ref);
+    return tenant;
+  }
+
+  async findTenantBySlug(slug: string): Promise<Tenant | null> {
+    return this.ds.manager.findOne(Tenant, { where: { slug } });
+  }
+
+  async listTenants(): Promise<Tenant[]> {
+    return this.ds.manager.find(Tenant, { order: { slug: 'ASC' } });
+  }
+
+  async overview(tenantRef: string): Promise<TenantOverview> {
+    const tenant = await this.findTenant(tenantRef);
+    const scope = new TenantScope(tenant.id, this.ds.manager);
+    const [domains, groups, upstreams] = await Promise.all([scope.find(TenantDomain), scope.find(UpstreamGroup), scope.find(Upstream)]);
+    domains.sort((a, b) => a.name.localeCompare(b.name));
+    upstreams.sort((a, b) => a.priority - b.priority || a.host.localeCompare(b.host));
+    return {
+      tenant,
+      domains,
+      upstreamGroups: groups.sort((a, b) => a.name.localeCompare(b.name)).map((g) => ({ ...g, upstreams: upstreams.filter((u) => u.groupId === g.id) })),
+    };
+  }
+
+  /** The tenant's domains, verified or not, in canonical form. */
+  async domainsOf(tenantId: string, em: EntityManager = this.ds.manager): Promise<TenantDomain[]> {
+    return new TenantScope(tenantId, em).find(TenantDomain);
+  }
+
+  /**
+   * Registers a domain, not yet verified. Returns the TXT record the customer
+   * publishes to prove they control it.
+   */
+  async addDomain(tenantRef: string, domainName: string): Promise<{ domain: TenantDomain; record: VerificationRecord }> {
+    const tenant = await this.findTenant(tenantRef);
+    const checked = normalizeDomainName(domainName);
+    if (!checked.ok) throw TenantsErrors.invalidDomain(domainName, checked.reason);
+    try {
+      const domain = await new TenantScope(tenant.id, this.ds.manager).insert(TenantDomain, {
+        name: checked.name,
+        verificationToken: randomBytes(16).toString('hex'),
+        verifiedAt: null,
+        verifiedBy: null,
+      });
+      return { domain, record: this.recordFor(domain) };
+    } catch (e) {
+      if (isUniqueViolation(e)) throw TenantsErrors.domainTaken(checked.name);
+      throw e;
+    }
+  }
+
+  recordFor(domain: TenantDomain): VerificationRecord {
+    return { name: domain.name, type: 'TXT', value: verificationRecordValue(domain.verificationToken) };
+  }
+
+  async findDomain(tenantRef: string, domainName: string): Promise<{ tenant: Tenant; domain: TenantDomain }> {
+    const tenant = await this.findTenant(tenantRef);
+    const checked = normalizeDomainName(domainName);
+    if (!checked.ok) throw TenantsErrors.invalidDomain(domainName, checked.reason);
+    const domain = await new TenantScope(tenant.id, this.ds.manager).findOne(TenantDomain, { name: checked.name });
+    if (!domain) throw TenantsErrors.domainNotFound(checked.name);
+    return { tenant, domain };
+  }
+
+  /** Looks for `continuity-verification=<token>` in the domain's TXT records and marks it verified when present. */
+  async verifyDomain(tenantRef: string, domainName: string): Promise<TenantDomain> {
+    const { tenant, domain } = await this.findDomain(tenantRef, domainName);
+    if (domain.verifiedAt) return domain;
+    let records: string[][];
+    try {
+      records = await this.dns.resolveTxt(domain.name);
+    } catch (e) {
+      throw TenantsErrors.dnsLookupFailed(domain.name, (e as NodeJS.ErrnoException).code ?? String(e));
+    }
+    if (!hasVerificationRecord(records, domain.verificationToken)) {
+      throw TenantsErrors.verificationRecordMissing(domain.name, verificationRecordValue(domain.verificationToken), records.length);
+    }
+    return this.setVerified(tenant.id, domain, 'dns');
+  }
+
+  /** For domains an operator has checked by other means (and for laboratories and the demo). */
+  async markDomainVerified(tenantRef: string, domainName: string): Promise<TenantDomain> {
+    const { tenant, domain } = await this.findDomain(tenantRef, domainName);
+    if (domain.verifiedAt) return domain;
+    return this.setVerified(tenant.id, domain, 'operator');
+  }
+
+  private async setVerified(tenantId: string, domain: TenantDomain, by: 'dns' | 'operator'): Promise<TenantDomain> {
+    const verifiedAt = new Date();
+    await this.ds.manager.update(TenantDomain, { id: domain.id, tenantId }, { verifiedAt, verifiedBy: by });
+    return { ...domain, verifiedAt, verifiedBy: by };
+  }
+
+  async createUpstreamGroup(tenantRef: string, name: string): Promise<UpstreamGroup> {
+    const tenant = await this.findTenant(tenantRef);
+    const trimmed = name.trim();
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(trimmed)) throw TenantsErrors.invalidUpstream(`group name "${name}" must be 1–63 letters, digits, dots, hyphens or underscores`);
+    try {
+      return await new TenantScope(tenant.id, this.ds.manager).insert(UpstreamGroup, { name: trimmed });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw TenantsErrors.upstreamGroupTaken(trimmed);
+      throw e;
+    }
+  }
+
+  /** Adds one of the customer's Exchange servers to a group; lower priority is tried first. */
+  async addUpstream(tenantRef: string, input: AddUpstreamInput): Promise<Upstream> {
+    const tenant = await this.findTenant(tenantRef);
+    const v = checkUpstreamInput(input);
+    const scope = new TenantScope(tenant.id, this.ds.manager);
+    const group = await scope.findOne(UpstreamGroup, { name: v.group });
+    if (!group) throw TenantsErrors.upstreamGroupNotFound(v.group);
+    return scope.insert(Upstream, { groupId: group.id, host: v.host, port: v.port, priority: v.priority, tlsPolicy: v.tlsPolicy, pinnedCertPem: v.pinnedCertPem });
+  }
+}
