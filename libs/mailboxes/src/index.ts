@@ -6,3 +6,5 @@ export * from './mailbox-fields';
 export * from './mailbox-csv';
 export * from './mailboxes.service';
 export * from './mailboxes.module';
+export * from './recipient-directory.service';
+export * from './recipient-directory.module';

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+/** A verified domain and the tenant settings the MX needs to decide about its recipients. */
+export interface DomainTenant {
+  tenantId: string;
+  domain: string;
+  unknownRecipientPolicy: 'reject' | 'passthrough';
+  deliveryLifetimeSeconds: number;
+}
+
+/**
+ * What an address of a tenant is: a mailbox, an alias of one, or a
+ * distribution group. `mailboxIds` are the standby mailboxes that mirror mail
+ * to it (only active ones; a disabled mailbox still receives mail through its
+ * Exchange but keeps no standby copy).
+ */
+export interface RecipientTarget {
+  kind: 'mailbox' | 'alias' | 'group';
+  mailboxIds: string[];
+}
+
+/**
+ * Read-only lookups of the mail path's directory, keyed by the canonical
+ * lower-case forms the tables store (ASCII domain, lower-case local part).
+ */
+@Injectable()
+export class RecipientDirectory {
+  constructor(private readonly ds: DataSource) {}
+
+  /** The tenant owning `domain` if the domain is verified; null for unknown and for unverified domains alike. */
+  async verifiedTenantForDomain(domain: string): Promise<DomainTenant | null> {
+    const rows: Array<{ tenant_id: string; name: string; unknown_recipient_policy: 'reject' | 'passthrough'; delivery_lifetime_seconds: number }> = await this.ds.query(
+      `SELECT d.tenant_id, d.name, t.unknown_recipient_policy, t.delivery_lifetime_seconds
+         FROM tenant_domains d JOIN tenants t ON t.id = d.tenant_id
+        WHERE d.name = $1 AND d.verified_at IS NOT NULL`,
+      [domain],
+    );
+    const r = rows[0];
+    return r ? { tenantId: r.tenant_id, domain: r.name, unknownRecipientPolicy: r.unknown_recipient_policy, deliveryLifetimeSeconds: Number(r.delivery_lifetime_seconds) } : null;
+  }
+
+  /**
+   * Resolves one address of a tenant in one round trip. Should the same
+   * address exist as a mailbox and as an alias or group, the mailbox wins,
+   * then the alias.
+   */
+  async findRecipient(tenantId: string, address: string): Promise<RecipientTarget | null> {
+    const rows: Array<{ kind: RecipientTarget['kind']; mailbox_ids: string[] | null }> = await this.ds.query(
+      `SELECT kind, mailbox_ids FROM (
+         SELECT 1 AS rank, 'mailbox' AS kind,
+                CASE WHEN m.status = 'active' THEN ARRAY[m.id] ELSE ARRAY[]::uuid[] END AS mailbox_ids
+           FROM mailboxes m WHERE m.tenant_id = $1 AND m.address = $2
+         UNION ALL
+         SELECT 2, 'alias',
+                CASE WHEN m.status = 'active' THEN ARRAY[m.id] ELSE ARRAY[]::uuid[] END
+           FROM aliases a JOIN mailboxes m ON m.id = a.mailbox_id AND m.tenant_id = a.tenant_id
+          WHERE a.tenant_id = $1 AND a.address = $2
+         UNION ALL
+         SELECT 3, 'group',
+                COALESCE((SELECT array_agg(gm.mailbox_id ORDER BY gm.mailbox_id)
+                            FROM group_members gm JOIN mailboxes m ON m.id = gm.mailbox_id AND m.status = 'active'
+                           WHERE gm.group_id = g.id AND gm.tenant_id = $1), ARRAY[]::uuid[])
+           FROM distribution_groups g WHERE g.tenant_id = $1 AND g.address = $2
+       ) r ORDER BY rank LIMIT 1`,
+      [tenantId, address],
+    );
+    const r = rows[0];
+    return r ? { kind: r.kind, mailboxIds: r.mailbox_ids ?? [] } : null;
+  }
+}

@@ -1,0 +1,26 @@
+import { AcceptMessageInput, planAcceptance } from './message-acceptance.service';
+
+const base: AcceptMessageInput = {
+  tenantId: 't', queueId: 'Q', blobKey: 't/Q', sizeBytes: 10, mailFrom: '', recipients: ['a@x.example'], mirrorMailboxIds: [],
+  clientAddress: '192.0.2.1', clientHelo: 'c', body8bitmime: false, smtputf8: false, receivedAt: new Date(0), deliveryLifetimeSeconds: 3600,
+};
+
+describe('planAcceptance', () => {
+  const now = new Date(Date.UTC(2026, 0, 1));
+
+  it('schedules the first attempt now and expiry after the tenant lifetime', () => {
+    const p = planAcceptance(base, now);
+    expect(p.nextAttemptAt).toEqual(now);
+    expect(p.expiresAt.getTime() - now.getTime()).toBe(3600_000);
+  });
+
+  it('keeps one delivery per recipient and one mirror entry per mailbox', () => {
+    const p = planAcceptance({ ...base, recipients: ['a@x.example', 'A@x.example', 'b@x.example'], mirrorMailboxIds: ['m1', 'm2', 'm1'] }, now);
+    expect(p.recipients).toEqual(['a@x.example', 'b@x.example']);
+    expect(p.mirrorMailboxIds).toEqual(['m1', 'm2']);
+  });
+
+  it('refuses a message without recipients', () => {
+    expect(() => planAcceptance({ ...base, recipients: [] }, now)).toThrow(/no recipients/);
+  });
+});

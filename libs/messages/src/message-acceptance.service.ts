@@ -1,0 +1,115 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { deliveryJobId, DeliverMessageJob, indexJobId, IndexMessageJob, QueueName, Queues } from '@app/queues';
+
+/** One message as the MX has stored its bytes, ready to be recorded. */
+export interface AcceptMessageInput {
+  tenantId: string;
+  queueId: string;
+  blobKey: string;
+  sizeBytes: number;
+  /** Envelope sender; '' for the null sender `<>`. */
+  mailFrom: string;
+  /** This tenant's envelope recipients, in the order given; each gets one delivery row. */
+  recipients: string[];
+  /** Standby mailboxes reached (directly, through an alias or as group members); duplicates are fine. */
+  mirrorMailboxIds: string[];
+  clientAddress: string | null;
+  clientHelo: string | null;
+  body8bitmime: boolean;
+  smtputf8: boolean;
+  receivedAt: Date;
+  /** The tenant's delivery lifetime; the deliveries expire this long after acceptance. */
+  deliveryLifetimeSeconds: number;
+}
+
+export interface AcceptedMessage {
+  messageId: string;
+  tenantId: string;
+  queueId: string;
+  nextAttemptAt: Date;
+}
+
+/** The rows one accepted message becomes; pure, so the arithmetic is tested without a database. */
+export interface AcceptancePlan {
+  recipients: string[];
+  mirrorMailboxIds: string[];
+  nextAttemptAt: Date;
+  expiresAt: Date;
+}
+
+export function planAcceptance(input: AcceptMessageInput, now: Date): AcceptancePlan {
+  const seen = new Set<string>();
+  const recipients: string[] = [];
+  for (const r of input.recipients) {
+    // deliveries are unique per (message, recipient): the envelope may name an address twice
+    const key = r.toLowerCase();
+    if (!seen.has(key)) {
+      seen.add(key);
+      recipients.push(r);
+    }
+  }
+  if (!recipients.length) throw new Error(`message ${input.queueId} has no recipients`);
+  return {
+    recipients,
+    mirrorMailboxIds: [...new Set(input.mirrorMailboxIds)],
+    nextAttemptAt: now,
+    expiresAt: new Date(now.getTime() + input.deliveryLifetimeSeconds * 1000),
+  };
+}
+
+/**
+ * Records accepted mail: for each message its row, one delivery row per
+ * recipient and one inbox mirror entry per standby mailbox, all messages of
+ * one SMTP transaction in ONE Postgres transaction. The MX answers 250 only
+ * after this commits. Queue jobs are announced afterwards and only
+ * best-effort: Postgres is the queue of record and the worker's sweeper finds
+ * rows whose job never reached Redis.
+ */
+@Injectable()
+export class MessageAcceptance {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly queues: Queues,
+  ) {}
+
+  async accept(messages: AcceptMessageInput[], now: Date = new Date()): Promise<AcceptedMessage[]> {
+    const plans = messages.map((m) => planAcceptance(m, now));
+    return this.ds.transaction(async (em) => {
+      const accepted: AcceptedMessage[] = [];
+      for (let i = 0; i < messages.length; i++) {
+        const m = messages[i];
+        const p = plans[i];
+        const rows: Array<{ id: string }> = await em.query(
+          `INSERT INTO messages (tenant_id, queue_id, direction, blob_key, size_bytes, mail_from, rcpt_to, client_address, client_helo, body_8bitmime, smtputf8, received_at)
+           VALUES ($1, $2, 'inbound', $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+          [m.tenantId, m.queueId, m.blobKey, m.sizeBytes, m.mailFrom, p.recipients, m.clientAddress, m.clientHelo, m.body8bitmime, m.smtputf8, m.receivedAt],
+        );
+        const messageId = rows[0].id;
+        await em.query(
+          `INSERT INTO deliveries (tenant_id, message_id, recipient, route_kind, state, next_attempt_at, expires_at)
+           SELECT $1, $2, r, 'upstream', 'queued', $4, $5 FROM unnest($3::text[]) AS r`,
+          [m.tenantId, messageId, p.recipients, p.nextAttemptAt, p.expiresAt],
+        );
+        if (p.mirrorMailboxIds.length) {
+          await em.query(
+            `INSERT INTO mirror_entries (tenant_id, mailbox_id, message_id, folder, received_at)
+             SELECT $1, mb, $2, 'inbox', $4 FROM unnest($3::uuid[]) AS mb`,
+            [m.tenantId, messageId, p.mirrorMailboxIds, m.receivedAt],
+          );
+        }
+        accepted.push({ messageId, tenantId: m.tenantId, queueId: m.queueId, nextAttemptAt: p.nextAttemptAt });
+      }
+      return accepted;
+    });
+  }
+
+  /** Schedules delivery and indexing; job ids are deterministic, so announcing twice is harmless. */
+  async announce(message: AcceptedMessage): Promise<void> {
+    const payload: DeliverMessageJob & IndexMessageJob = { messageId: message.messageId, tenantId: message.tenantId };
+    await Promise.all([
+      this.queues.add<DeliverMessageJob>(QueueName.Delivery, 'deliver', payload, deliveryJobId(message.messageId, message.nextAttemptAt)),
+      this.queues.add<IndexMessageJob>(QueueName.Index, 'index', payload, indexJobId(message.messageId)),
+    ]);
+  }
+}
