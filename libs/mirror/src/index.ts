@@ -1,2 +1,3 @@
 export * from './message-indexer.service';
 export * from './mirror.module';
+export { mirrorSearchTsQuery } from './search-query';
