@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { concurrentLarge, pacedLoad, startProbe } from './load-clients';
 import { OursInstance, PG_ADMIN_URL, withPg } from './ours-instance';
 import { PostfixInstance } from './postfix-instance';
+import { measurePrimitives, PrimitiveResult } from './primitives';
 import { freePort, run, runSmtpSource, SmtpSink, sleep, stopAllChildren, waitFor } from './processes';
 import { fmt, fmtSpread, percentile, ratio, spread } from './stats';
 import { TimestampSink } from './timestamp-sink';
@@ -40,6 +41,7 @@ interface Options {
   waitQuietSeconds: number;
   json: string | null;
   withNew20: boolean;
+  primitivesOps: number;
 }
 
 interface Load {
@@ -63,6 +65,7 @@ function parseArgs(argv: string[]): Options {
     waitQuietSeconds: 0,
     json: null,
     withNew20: false,
+    primitivesOps: quick ? 300 : 2000,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -82,10 +85,12 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--wait-quiet') o.waitQuietSeconds = Number(next());
     else if (a === '--json') o.json = next();
     else if (a === '--with-new20') o.withNew20 = true;
+    else if (a === '--primitives-ops') o.primitivesOps = Number(next());
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
         'npm run bench:ingest -- [--runs N] [--quick] [--messages N] [--only sink,postfix,ours]\n' +
           '  [--passthrough-seconds S] [--rss-count N] [--rss-mb MB] [--deliver-timeout S] [--wait-quiet S] [--json FILE]\n' +
+          '  [--primitives-ops N]  per-message cost of blob fsync, Postgres commit, BullMQ add (0: skip)\n' +
           '  [--with-new20]  also run -s 20 with a new connection per message (the load of docs/BENCHMARKING baselines)\n',
       );
       process.exit(0);
@@ -372,6 +377,25 @@ async function rssRun(o: Options, scratch: string): Promise<RssResult | null> {
   }
 }
 
+async function primitivesRun(o: Options, scratch: string): Promise<PrimitiveResult[]> {
+  const mark = cleanups.length;
+  try {
+    const ours = new OursInstance({ root: ROOT, dir: join(scratch, 'primitives'), dbName: `mc_bench_${process.pid}_prim`, domain: DOMAIN, mailbox: MAILBOX, upstreamPort: 1 });
+    cleanups.push(() => ours.tearDown());
+    await ours.setUp();
+    const ids = await withPg(ours.dbUrl, async (c) => (await c.query(`SELECT tenant_id, id FROM mailboxes LIMIT 1`)).rows[0] as { tenant_id: string; id: string });
+    log(`per-message primitives, ${o.primitivesOps} each at concurrency 1 and 20 (load ${loadavg()})`);
+    const res = await measurePrimitives({ dataDir: join(scratch, 'primitives', 'data'), dbUrl: ours.dbUrl, redisUrl: ours.env.REDIS_URL as string, tenantId: ids.tenant_id, mailboxId: ids.id, ops: o.primitivesOps });
+    for (const r of res) log(`  c=${r.concurrency} ${r.name}: ${fmt(r.perSec)}/s, p50 ${fmt(r.p50Ms, 2)} ms, p99 ${fmt(r.p99Ms, 2)} ms`);
+    return res;
+  } catch (e) {
+    log(`primitives failed: ${e instanceof Error ? e.message : String(e)}`);
+    return [];
+  } finally {
+    while (cleanups.length > mark) await Promise.resolve(cleanups.pop()!()).catch((e) => log(`cleanup: ${String(e)}`));
+  }
+}
+
 const mb = (b: number) => fmt(b / 1048576);
 
 async function environment(): Promise<Record<string, string>> {
@@ -414,7 +438,7 @@ async function waitQuiet(seconds: number): Promise<void> {
   }
 }
 
-function report(o: Options, env: Record<string, string>, loads: LoadResult[], pts: PassthroughResult[], rss: RssResult | null): string {
+function report(o: Options, env: Record<string, string>, loads: LoadResult[], pts: PassthroughResult[], rss: RssResult | null, prims: PrimitiveResult[]): string {
   const L: string[] = [];
   const runsNote = o.runs > 1 ? `median (min–max) of ${o.runs} runs` : 'one run';
   L.push(`## Ingest benchmark — ${env.date}`);
@@ -477,6 +501,14 @@ function report(o: Options, env: Record<string, string>, loads: LoadResult[], pt
     L.push('');
     verdicts.push(`- relay RSS < 300 MB with ${rss.count} × ${mb(rss.bytes)} MB: mx ${mb(rss.mxHwm)} MB${rss.accepted === rss.count ? '' : ` (only ${rss.accepted} accepted)`} — ${rss.mxHwm < 300 * 1048576 && rss.accepted === rss.count ? 'met' : 'NOT met'} (worker ${mb(rss.workerHwm)} MB)`);
   }
+  if (prims.length) {
+    L.push(`Per-message primitives without SMTP (${o.primitivesOps} operations each; same durability settings):`);
+    L.push('');
+    L.push('| primitive | concurrency | ops/s | p50 ms | p99 ms |');
+    L.push('| --- | ---: | ---: | ---: | ---: |');
+    for (const p of prims) L.push(`| ${p.name} | ${p.concurrency} | ${fmt(p.perSec)} | ${fmt(p.p50Ms, 2)} | ${fmt(p.p99Ms, 2)} |`);
+    L.push('');
+  }
   if (verdicts.length) {
     L.push('Targets:');
     L.push('');
@@ -516,11 +548,12 @@ async function main(): Promise<void> {
     }
   }
   if (o.rssCount > 0 && o.receivers.includes('ours') && oursAvailable) rss = await rssRun(o, scratch);
-  const text = report(o, env, loads, pts, rss);
+  const prims = o.primitivesOps > 0 && existsSync(join(ROOT, 'dist/libs/database/src/migrate.js')) ? await primitivesRun(o, scratch) : [];
+  const text = report(o, env, loads, pts, rss, prims);
   process.stdout.write(`\n${text}\n`);
   const jsonPath = o.json ?? join(ROOT, 'bench', 'results', `ingest-${env.date.replace(/[:.]/g, '-')}.json`);
   mkdirSync(join(jsonPath, '..'), { recursive: true });
-  writeFileSync(jsonPath, JSON.stringify({ options: o, environment: env, loads, passthrough: pts, rss, report: text }, null, 2));
+  writeFileSync(jsonPath, JSON.stringify({ options: o, environment: env, loads, passthrough: pts, rss, primitives: prims, report: text }, null, 2));
   log(`results: ${jsonPath}`);
 }
 
