@@ -1,0 +1,314 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AddressInfo } from 'node:net';
+import { SMTPServer, SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { BLOB_STORE, BlobStore, blobKey } from '@app/blob-store';
+import { AcceptMessageInput, AcceptedMessage, buildReceivedHeader, MessageAcceptance, newQueueId } from '@app/messages';
+import { LOGGER, Logger, Metrics } from '@app/observability';
+import { SmtpReplies, SmtpReplyError } from '@app/smtp';
+import { TLS_MATERIAL, TlsMaterial } from './tls-material';
+import { SessionLimiter } from './session-limiter';
+import { checkRecipientCount, checkSender, checkSessionsPerIp, parseRecipient, Refusal, RejectReason } from './recipient-policy';
+import { AcceptedRecipient, RecipientResolver } from './recipient-resolver.service';
+import { commitAll, discardAll, IngestTarget, streamIntoBlobs } from './message-ingest';
+
+/** What we keep per SMTP session beside smtp-server's own session object. */
+interface SessionState {
+  /** Recipients accepted in the current transaction, by lower-case key. */
+  recipients: Map<string, AcceptedRecipient>;
+  /** DATA is being received or recorded: shutdown waits for it. */
+  inData: boolean;
+}
+
+const shuttingDown = () => new SmtpReplyError(421, '4.3.2', 'Service shutting down; try again later');
+
+/**
+ * The MX's SMTP side on smtp-server: recipient policy at RCPT, DATA streamed
+ * into the blob store (one blob per tenant of the transaction), recorded in
+ * Postgres, and only then 250. Every refusal carries its enhanced status code
+ * in the text (smtp-server's own enhanced codes are left off).
+ */
+@Injectable()
+export class SmtpListener {
+  private server: SMTPServer | null = null;
+  private readonly sessions = new WeakMap<SMTPServerSession, SessionState>();
+  private readonly limiter: SessionLimiter;
+  private readonly announcing = new Set<Promise<void>>();
+  private draining = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly cfg: AppConfig,
+    @Inject(LOGGER) private readonly log: Logger,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    @Inject(TLS_MATERIAL) private readonly tls: TlsMaterial,
+    private readonly metrics: Metrics,
+    private readonly resolver: RecipientResolver,
+    private readonly acceptance: MessageAcceptance,
+  ) {
+    this.limiter = new SessionLimiter(cfg.MX_MAX_SESSIONS_PER_IP);
+  }
+
+  /** Open sessions from one address (for tests and the operator). */
+  sessionsFrom(ip: string): number {
+    return this.limiter.openFrom(ip);
+  }
+
+  async start(): Promise<number> {
+    const server = new SMTPServer({
+      name: this.cfg.MX_HOSTNAME,
+      key: this.tls.key,
+      cert: this.tls.cert,
+      size: this.cfg.MX_MAX_MESSAGE_BYTES,
+      // We decide about oversize ourselves (552 5.3.4 after reading to the end).
+      rejectOversized: false,
+      maxClients: this.cfg.MX_MAX_SESSIONS,
+      socketTimeout: this.cfg.MX_SOCKET_TIMEOUT_MS,
+      closeTimeout: Math.max(1, this.cfg.SHUTDOWN_GRACE_MS),
+      // An MX takes no AUTH; with AUTH off, smtp-server's unauthenticated-command limit does not apply either.
+      disabledCommands: ['AUTH'],
+      authOptional: true,
+      // A PTR lookup costs up to 1.5 s per connection; the Received header records the address literal instead.
+      disableReverseLookup: true,
+      hideENHANCEDSTATUSCODES: true,
+      logger: false,
+      onConnect: (session, cb) => this.onConnect(session, cb),
+      onMailFrom: (address, session, cb) => this.onMailFrom(address, session, cb),
+      onRcptTo: (address, session, cb) => this.onRcptTo(address, session, cb),
+      onData: (stream, session, cb) => this.onData(stream, session, cb),
+      onClose: (session) => this.onClose(session),
+    });
+    server.on('error', (err: Error & { remoteAddress?: string }) => this.log.warn({ err: err.message, client: err.remoteAddress }, 'smtp connection error'));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.server.once('error', reject);
+      server.listen(this.cfg.MX_SMTP_PORT, this.cfg.MX_SMTP_HOST, () => {
+        server.server.off('error', reject);
+        resolve();
+      });
+    });
+    return (server.server.address() as AddressInfo).port;
+  }
+
+  /**
+   * Graceful stop: no new connections, idle sessions are told 421 and closed,
+   * transactions in flight finish (bounded by graceMs), then the queue
+   * announcements still running are awaited.
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.draining = true;
+    const server = this.server;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.server.close(() => resolve()));
+    const deadline = Date.now() + graceMs;
+    for (;;) {
+      for (const conn of [...server.connections]) {
+        if (!this.busy(conn.session)) {
+          conn.send(421, shuttingDown().message);
+          conn.close();
+        }
+      }
+      if (server.connections.size === 0 || Date.now() >= deadline) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    for (const conn of [...server.connections]) {
+      this.log.warn({ client: conn.session.remoteAddress }, 'closing a session still in a transaction at the end of the shutdown grace period');
+      conn.send(421, shuttingDown().message);
+      conn.close();
+    }
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
+    await Promise.allSettled([...this.announcing]);
+  }
+
+  private busy(session: SMTPServerSession | undefined): boolean {
+    if (!session) return false;
+    return !!this.sessions.get(session)?.inData || !!session.envelope?.mailFrom;
+  }
+
+  private state(session: SMTPServerSession): SessionState {
+    let s = this.sessions.get(session);
+    if (!s) {
+      s = { recipients: new Map(), inData: false };
+      this.sessions.set(session, s);
+    }
+    return s;
+  }
+
+  private refuse(refusal: Refusal, session: SMTPServerSession, extra: Record<string, unknown> = {}): SmtpReplyError {
+    this.metrics.rejected.inc({ reason: refusal.reason });
+    this.log.info({ session: session.id, client: session.remoteAddress, reason: refusal.reason, check: refusal.check, reply: refusal.reply.toString(), ...extra }, 'refused');
+    return refusal.reply;
+  }
+
+  private temporary(reason: RejectReason, session: SMTPServerSession, err: unknown, extra: Record<string, unknown> = {}): SmtpReplyError {
+    this.metrics.rejected.inc({ reason });
+    this.log.error({ session: session.id, client: session.remoteAddress, reason, err: err instanceof Error ? err.message : String(err), ...extra }, 'temporary failure');
+    return SmtpReplies.temporaryFailure();
+  }
+
+  private onConnect(session: SMTPServerSession, cb: (err?: Error | null) => void): void {
+    if (this.draining) return cb(shuttingDown());
+    if (!this.limiter.tryAdmit(session.id, session.remoteAddress)) {
+      const refusal = checkSessionsPerIp(this.limiter.openFrom(session.remoteAddress), this.cfg.MX_MAX_SESSIONS_PER_IP);
+      return cb(refusal ? this.refuse(refusal, session) : SmtpReplies.tooManySessions());
+    }
+    this.metrics.smtpSessions.inc();
+    cb();
+  }
+
+  private onClose(session: SMTPServerSession): void {
+    if (this.limiter.release(session.id)) this.metrics.smtpSessions.dec();
+  }
+
+  private onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, cb: (err?: Error | null) => void): void {
+    if (this.draining) return cb(shuttingDown());
+    const s = this.state(session);
+    s.recipients.clear(); // a new transaction (also after RSET or a second EHLO)
+    const refusal = checkSender(address.address);
+    if (refusal) return cb(this.refuse(refusal, session));
+    cb();
+  }
+
+  private onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, cb: (err?: Error | null) => void): void {
+    const s = this.state(session);
+    const parsed = parseRecipient(address.address);
+    if (!parsed.ok) return cb(this.refuse(parsed.refusal, session, { rcpt: address.address }));
+    const countRefusal = checkRecipientCount(s.recipients.size, this.cfg.MX_MAX_RECIPIENTS, s.recipients.has(parsed.value.key));
+    if (countRefusal) return cb(this.refuse(countRefusal, session));
+    this.resolver.resolve(parsed.value).then(
+      (r) => {
+        if (!r.ok) return cb(this.refuse(r.refusal, session, { rcpt: parsed.value.address, detail: r.detail }));
+        s.recipients.set(parsed.value.key, r.recipient);
+        cb();
+      },
+      (err) => cb(this.temporary('temporary_failure', session, err, { rcpt: parsed.value.address, stage: 'rcpt' })),
+    );
+  }
+
+  private onData(stream: SMTPServerDataStream, session: SMTPServerSession, cb: (err?: Error | null, message?: string) => void): void {
+    const s = this.state(session);
+    s.inData = true;
+    this.receive(stream, session, s)
+      .then((reply) => cb(null, reply), (err: Error) => cb(err))
+      .finally(() => {
+        s.inData = false;
+        s.recipients.clear();
+      });
+  }
+
+  /** Streams, stores and records one transaction; resolves with the 250 text or rejects with the SMTP refusal. */
+  private async receive(stream: SMTPServerDataStream, session: SMTPServerSession, s: SessionState): Promise<string> {
+    const receivedAt = new Date();
+    const envelope = session.envelope;
+    const mailFrom = envelope.mailFrom ? envelope.mailFrom.address : '';
+    // Group this transaction's recipients by tenant: one message per tenant.
+    const byTenant = new Map<string, AcceptedRecipient[]>();
+    let missing = false;
+    for (const rcpt of envelope.rcptTo) {
+      const parsed = parseRecipient(rcpt.address);
+      const accepted = parsed.ok ? s.recipients.get(parsed.value.key) : undefined;
+      if (!accepted) {
+        missing = true;
+        continue;
+      }
+      const list = byTenant.get(accepted.tenant.tenantId) ?? [];
+      if (!list.some((r) => r.address.key === accepted.address.key)) list.push(accepted);
+      byTenant.set(accepted.tenant.tenantId, list);
+    }
+    if (missing || byTenant.size === 0) {
+      stream.resume();
+      throw this.temporary('temporary_failure', session, new Error('recipient state lost between RCPT and DATA'));
+    }
+
+    const tlsInfo = session.tlsOptions ? `${session.tlsOptions.version}:${session.tlsOptions.name}` : null;
+    const messages = [...byTenant.entries()].map(([tenantId, recipients]) => {
+      const queueId = newQueueId(receivedAt.getTime());
+      const header = buildReceivedHeader({
+        helo: session.hostNameAppearsAs || null,
+        clientAddress: session.remoteAddress,
+        by: this.cfg.MX_HOSTNAME,
+        protocol: session.transmissionType,
+        smtputf8: !!envelope.smtpUtf8,
+        tls: tlsInfo,
+        queueId,
+        recipient: recipients.length === 1 ? recipients[0].address.address : null,
+        date: receivedAt,
+      });
+      return { tenantId, queueId, recipients, key: blobKey(tenantId, queueId), prefix: Buffer.from(header, 'utf8') };
+    });
+    const queueIds = messages.map((m) => m.queueId);
+    const logCtx = { queueId: queueIds.length === 1 ? queueIds[0] : queueIds, session: session.id, client: session.remoteAddress };
+
+    let targets: IngestTarget[] = [];
+    try {
+      targets = messages.map((m) => ({ key: m.key, prefix: m.prefix, writer: this.blobs.createWriter(m.key) }));
+    } catch (err) {
+      stream.resume();
+      throw this.temporary('temporary_failure', session, err, { ...logCtx, stage: 'blob-open' });
+    }
+
+    const ingest = await streamIntoBlobs(stream, targets);
+    const endOfData = process.hrtime.bigint();
+    if (ingest.kind !== 'complete') {
+      await discardAll(this.blobs, targets);
+      if (ingest.kind === 'too_big') {
+        throw this.refuse({ reason: 'message_too_big', check: 'max_message_bytes', reply: SmtpReplies.messageTooBig(this.cfg.MX_MAX_MESSAGE_BYTES) }, session, logCtx);
+      }
+      if (ingest.kind === 'client_gone') {
+        this.log.info({ ...logCtx, err: ingest.error.message }, 'client left during DATA; nothing kept');
+        throw SmtpReplies.temporaryFailure();
+      }
+      throw this.temporary('temporary_failure', session, ingest.error, { ...logCtx, stage: 'blob-write' });
+    }
+
+    let sizes: number[];
+    try {
+      sizes = await commitAll(this.blobs, targets);
+    } catch (err) {
+      throw this.temporary('temporary_failure', session, err, { ...logCtx, stage: 'blob-commit' });
+    }
+
+    const inputs: AcceptMessageInput[] = messages.map((m, i) => ({
+      tenantId: m.tenantId,
+      queueId: m.queueId,
+      blobKey: m.key,
+      sizeBytes: sizes[i],
+      mailFrom,
+      recipients: m.recipients.map((r) => r.address.address),
+      mirrorMailboxIds: m.recipients.flatMap((r) => r.mailboxIds),
+      clientAddress: session.remoteAddress ?? null,
+      clientHelo: session.hostNameAppearsAs || null,
+      body8bitmime: (envelope.bodyType ?? '').toLowerCase() === '8bitmime',
+      smtputf8: !!envelope.smtpUtf8,
+      receivedAt,
+      deliveryLifetimeSeconds: m.recipients[0].tenant.deliveryLifetimeSeconds,
+    }));
+
+    let accepted: AcceptedMessage[];
+    try {
+      accepted = await this.acceptance.accept(inputs, receivedAt);
+    } catch (err) {
+      await discardAll(this.blobs, targets);
+      throw this.temporary('temporary_failure', session, err, { ...logCtx, stage: 'record' });
+    }
+
+    this.metrics.acceptLatency.observe(Number(process.hrtime.bigint() - endOfData) / 1e9);
+    this.metrics.accepted.inc({ direction: 'inbound' }, accepted.length);
+    for (const [i, a] of accepted.entries()) {
+      this.log.info(
+        { queueId: a.queueId, messageId: a.messageId, tenantId: a.tenantId, session: session.id, client: session.remoteAddress, size: sizes[i], from: mailFrom, rcpt: inputs[i].recipients, mirrors: new Set(inputs[i].mirrorMailboxIds).size },
+        'accepted',
+      );
+      this.announce(a);
+    }
+    return `2.0.0 Ok: queued as ${queueIds.join(' ')}`;
+  }
+
+  /** After the commit, best-effort: a lost job is found again by the worker's sweeper. */
+  private announce(message: AcceptedMessage): void {
+    const p = this.acceptance
+      .announce(message)
+      .catch((err: unknown) => this.log.warn({ queueId: message.queueId, messageId: message.messageId, err: err instanceof Error ? err.message : String(err) }, 'could not enqueue jobs; the sweeper will pick the message up'))
+      .finally(() => this.announcing.delete(p));
+    this.announcing.add(p);
+  }
+}
