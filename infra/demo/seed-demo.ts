@@ -1,0 +1,55 @@
+import 'reflect-metadata';
+import { createReadStream } from 'node:fs';
+import { loadConfig } from '@app/config';
+import { createDataSource } from '@app/database';
+import { MailboxesService } from '@app/mailboxes';
+import { NodeDnsTxtLookup, TenantsService } from '@app/tenants';
+
+/**
+ * `node dist/infra/demo/seed-demo.js <mailboxes.csv> <upstream host> <upstream port>`
+ * Creates the demo tenant, or completes it if an earlier run made part of it:
+ * running it again changes nothing. The mobile numbers are from Ofcom's range
+ * reserved for drama (+44 7700 900xxx), so no real phone is ever texted.
+ */
+const DEMO = { name: 'Demo Corp', slug: 'demo', domain: 'demo.example' } as const;
+
+async function main(): Promise<void> {
+  const [csvPath, upstreamHost = '127.0.0.1', upstreamPort = '2526'] = process.argv.slice(2);
+  if (!csvPath) throw new Error('usage: seed-demo <mailboxes.csv> [upstream host] [upstream port]');
+  const ds = await createDataSource(loadConfig(), 'demo-seed').initialize();
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  try {
+    const tenants = new TenantsService(ds, new NodeDnsTxtLookup());
+    const mailboxes = new MailboxesService(ds, tenants);
+
+    if (!(await tenants.findTenantBySlug(DEMO.slug))) {
+      await tenants.createTenant({ name: DEMO.name, slug: DEMO.slug });
+      say(`created tenant ${DEMO.name} (${DEMO.slug})`);
+    }
+    let overview = await tenants.overview(DEMO.slug);
+    if (!overview.domains.some((d) => d.name === DEMO.domain)) {
+      await tenants.addDomain(DEMO.slug, DEMO.domain);
+      say(`added domain ${DEMO.domain}`);
+    }
+    // demo.example cannot carry our TXT record: the operator vouches for it.
+    await tenants.markDomainVerified(DEMO.slug, DEMO.domain);
+    overview = await tenants.overview(DEMO.slug);
+    const port = Number(upstreamPort);
+    const haveUpstream = overview.upstreamGroups.some((g) => g.upstreams.some((u) => u.host === upstreamHost && u.port === port));
+    if (!haveUpstream) {
+      // The stand-in speaks plain SMTP on the loopback; real upstreams use TLS policy "verify" or "pinned".
+      await tenants.addUpstream(DEMO.slug, { host: upstreamHost, port, tlsPolicy: 'none' });
+      say(`added upstream ${upstreamHost}:${port} (the stand-in Exchange)`);
+    }
+    const report = await mailboxes.importCsv(DEMO.slug, createReadStream(csvPath));
+    say(`mailboxes from ${csvPath}: ${report.created} created, ${report.updated} updated, ${report.unchanged} unchanged`);
+    if (report.errorCount) throw new Error(`demo CSV has refused rows: ${JSON.stringify(report.errors)}`);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`demo seed failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
