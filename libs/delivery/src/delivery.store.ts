@@ -1,0 +1,232 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { DeliveryState, RouteKind } from './delivery.entity';
+import type { UpstreamRow } from './next-hop';
+
+/** A delivery row this worker holds a lease on. */
+export interface ClaimedDelivery {
+  id: string;
+  tenantId: string;
+  messageId: string;
+  recipient: string;
+  routeKind: RouteKind;
+  attempts: number;
+  expiresAt: Date;
+  lastReply: string | null;
+  lastRoute: string | null;
+  lastAttemptAt: Date | null;
+}
+
+/** What delivery needs of a message row. */
+export interface MessageForDelivery {
+  id: string;
+  tenantId: string;
+  queueId: string;
+  direction: 'inbound' | 'outbound' | 'dsn';
+  blobKey: string;
+  sizeBytes: number;
+  mailFrom: string;
+  body8bitmime: boolean;
+  smtputf8: boolean;
+  receivedAt: Date;
+}
+
+/** The new state of one claimed row after an attempt. */
+export interface DeliveryUpdate {
+  id: string;
+  state: Extract<DeliveryState, 'delivered' | 'deferred' | 'bounced' | 'expired'>;
+  /** Whether an attempt was made (false for rows expired by the sweeper without one). */
+  attempted: boolean;
+  lastReply: string;
+  lastRoute: string | null;
+  nextAttemptAt: Date | null;
+  dsnQueueId: string | null;
+}
+
+/** A DSN to record in the same transaction as the bounced/expired rows it reports. */
+export interface DsnRecord {
+  tenantId: string;
+  queueId: string;
+  blobKey: string;
+  sizeBytes: number;
+  recipient: string;
+  routeKind: RouteKind;
+  body8bitmime: boolean;
+  smtputf8: boolean;
+  lifetimeSeconds: number;
+}
+
+const CLAIMED_COLUMNS = `id, tenant_id AS "tenantId", message_id AS "messageId", recipient, route_kind AS "routeKind", attempts,
+  expires_at AS "expiresAt", last_reply AS "lastReply", last_route AS "lastRoute", last_attempt_at AS "lastAttemptAt"`;
+
+/**
+ * The delivery engine's SQL. Postgres is the queue of record: a row is worked
+ * on only under a lease taken here, and every outcome is written back with the
+ * lease as a condition, so a worker that lost its lease cannot overwrite the
+ * work of the one that took it over.
+ */
+@Injectable()
+export class DeliveryStore {
+  constructor(private readonly ds: DataSource) {}
+
+  /** Leases the due, unleased rows of one message (queued or deferred). */
+  async claim(messageId: string, owner: string, leaseSeconds: number): Promise<ClaimedDelivery[]> {
+    const rows = await this.ds.query(
+      `UPDATE deliveries SET lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3)
+        WHERE message_id = $1 AND state IN ('queued','deferred') AND next_attempt_at <= now()
+          AND (lease_expires_at IS NULL OR lease_expires_at < now())
+        RETURNING ${CLAIMED_COLUMNS}`,
+      [messageId, owner, leaseSeconds],
+    );
+    return (rows[0] && Array.isArray(rows[0]) ? rows[0] : rows) as ClaimedDelivery[];
+  }
+
+  /** Leases deferred rows whose lifetime ended more than `graceSeconds` ago and were not attempted since (jobs lost). */
+  async claimLongExpired(owner: string, leaseSeconds: number, graceSeconds: number, limit: number): Promise<ClaimedDelivery[]> {
+    const rows = await this.ds.query(
+      `UPDATE deliveries SET lease_owner = $1, lease_expires_at = now() + make_interval(secs => $2)
+        WHERE id IN (
+          SELECT id FROM deliveries
+           WHERE state = 'deferred' AND expires_at < now() - make_interval(secs => $3)
+             AND (lease_expires_at IS NULL OR lease_expires_at < now())
+           ORDER BY expires_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+        RETURNING ${CLAIMED_COLUMNS}`,
+      [owner, leaseSeconds, graceSeconds, limit],
+    );
+    return (rows[0] && Array.isArray(rows[0]) ? rows[0] : rows) as ClaimedDelivery[];
+  }
+
+  async releaseLease(owner: string): Promise<void> {
+    await this.ds.query(`UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = $1`, [owner]);
+  }
+
+  async loadMessage(tenantId: string, messageId: string): Promise<MessageForDelivery | null> {
+    const rows = await this.ds.query(
+      `SELECT id, tenant_id AS "tenantId", queue_id AS "queueId", direction, blob_key AS "blobKey", size_bytes::float8 AS "sizeBytes",
+              mail_from AS "mailFrom", body_8bitmime AS "body8bitmime", smtputf8, received_at AS "receivedAt"
+         FROM messages WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, messageId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The tenant owning a verified domain, or null (decides upstream vs internet for a DSN). */
+  async tenantOfVerifiedDomain(domain: string): Promise<string | null> {
+    const rows = await this.ds.query(`SELECT tenant_id AS "tenantId" FROM tenant_domains WHERE name = $1 AND verified_at IS NOT NULL`, [domain]);
+    return rows[0]?.tenantId ?? null;
+  }
+
+  async upstreamsOfTenant(tenantId: string): Promise<UpstreamRow[]> {
+    return this.ds.query(
+      `SELECT u.host, u.port, u.priority, u.tls_policy AS "tlsPolicy", u.pinned_cert_pem AS "pinnedCertPem"
+         FROM upstreams u WHERE u.tenant_id = $1 ORDER BY u.priority, u.created_at`,
+      [tenantId],
+    );
+  }
+
+  async tenantLifetimeSeconds(tenantId: string): Promise<number> {
+    const rows = await this.ds.query(`SELECT delivery_lifetime_seconds AS s FROM tenants WHERE id = $1`, [tenantId]);
+    return rows[0]?.s ?? 5 * 86400;
+  }
+
+  /**
+   * Writes the outcome of an attempt and, in the same transaction, the DSN
+   * message and its delivery row. Returns false (and writes nothing) when the
+   * lease on any row was lost meanwhile.
+   */
+  async recordAttempt(owner: string, updates: DeliveryUpdate[], dsn: DsnRecord | null): Promise<{ recorded: boolean; dsnMessageId: string | null; dsnMirrored: boolean }> {
+    return this.ds.transaction(async (em) => {
+      let dsnMessageId: string | null = null;
+      let dsnMirrored = false;
+      if (dsn) ({ dsnMessageId, dsnMirrored } = await this.insertDsn(em, dsn));
+      const res = await em.query(
+        `UPDATE deliveries d SET
+            state = v.state,
+            attempts = d.attempts + CASE WHEN v.attempted THEN 1 ELSE 0 END,
+            last_reply = v.last_reply,
+            last_route = COALESCE(v.last_route, d.last_route),
+            last_attempt_at = CASE WHEN v.attempted THEN now() ELSE d.last_attempt_at END,
+            delivered_at = CASE WHEN v.state = 'delivered' THEN now() ELSE d.delivered_at END,
+            next_attempt_at = COALESCE(v.next_attempt_at, d.next_attempt_at),
+            dsn_queue_id = COALESCE(v.dsn_queue_id, d.dsn_queue_id),
+            lease_owner = NULL, lease_expires_at = NULL
+          FROM unnest($2::uuid[], $3::text[], $4::boolean[], $5::text[], $6::text[], $7::timestamptz[], $8::text[])
+               AS v(id, state, attempted, last_reply, last_route, next_attempt_at, dsn_queue_id)
+         WHERE d.id = v.id AND d.lease_owner = $1`,
+        [
+          owner,
+          updates.map((u) => u.id),
+          updates.map((u) => u.state),
+          updates.map((u) => u.attempted),
+          updates.map((u) => u.lastReply),
+          updates.map((u) => u.lastRoute),
+          updates.map((u) => u.nextAttemptAt),
+          updates.map((u) => u.dsnQueueId),
+        ],
+      );
+      const count = Array.isArray(res) && typeof res[1] === 'number' ? res[1] : updates.length;
+      if (count !== updates.length) {
+        // Another worker holds these rows now; its outcome stands, ours (and our DSN) must not.
+        throw new LeaseLostError(`${updates.length - count} of ${updates.length} leases lost`);
+      }
+      return { recorded: true, dsnMessageId, dsnMirrored };
+    }).catch((e) => {
+      if (e instanceof LeaseLostError) return { recorded: false, dsnMessageId: null, dsnMirrored: false };
+      throw e;
+    });
+  }
+
+  private async insertDsn(em: EntityManager, dsn: DsnRecord): Promise<{ dsnMessageId: string; dsnMirrored: boolean }> {
+    const m = await em.query(
+      `INSERT INTO messages (tenant_id, queue_id, direction, blob_key, size_bytes, mail_from, rcpt_to, body_8bitmime, smtputf8, received_at)
+       VALUES ($1, $2, 'dsn', $3, $4, '', $5, $6, $7, now()) RETURNING id`,
+      [dsn.tenantId, dsn.queueId, dsn.blobKey, dsn.sizeBytes, [dsn.recipient], dsn.body8bitmime, dsn.smtputf8],
+    );
+    const dsnMessageId: string = m[0].id;
+    await em.query(
+      `INSERT INTO deliveries (tenant_id, message_id, recipient, route_kind, expires_at)
+       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
+      [dsn.tenantId, dsnMessageId, dsn.recipient, dsn.routeKind, dsn.lifetimeSeconds],
+    );
+    // The sender's standby mailbox gets the DSN in its inbox, like any mail to it.
+    const mirrored = await em.query(
+      `INSERT INTO mirror_entries (tenant_id, mailbox_id, message_id, folder, received_at)
+       SELECT $1, id, $2, 'inbox', now() FROM mailboxes WHERE tenant_id = $1 AND address = lower($3) AND status = 'active'
+       ON CONFLICT DO NOTHING RETURNING id`,
+      [dsn.tenantId, dsnMessageId, dsn.recipient],
+    );
+    return { dsnMessageId, dsnMirrored: mirrored.length > 0 };
+  }
+
+  // ---------------------------------------------------------------- sweeper queries
+
+  /** Messages with due rows nobody holds, with their earliest due time. */
+  async dueUnleased(olderThanMs: number, limit: number): Promise<{ messageId: string; tenantId: string; dueAt: Date }[]> {
+    return this.ds.query(
+      `SELECT message_id AS "messageId", min(tenant_id::text) AS "tenantId", min(next_attempt_at) AS "dueAt"
+         FROM deliveries
+        WHERE state IN ('queued','deferred') AND next_attempt_at <= now() - make_interval(secs => $1::float8 / 1000)
+          AND (lease_expires_at IS NULL OR lease_expires_at < now())
+        GROUP BY message_id ORDER BY min(next_attempt_at) LIMIT $2`,
+      [olderThanMs, limit],
+    );
+  }
+
+  async pendingIndex(olderThanSeconds: number, limit: number): Promise<{ messageId: string; tenantId: string }[]> {
+    return this.ds.query(
+      `SELECT id AS "messageId", tenant_id AS "tenantId" FROM messages
+        WHERE index_state = 'pending' AND received_at < now() - make_interval(secs => $1)
+        ORDER BY received_at LIMIT $2`,
+      [olderThanSeconds, limit],
+    );
+  }
+
+  async depthByState(): Promise<Record<string, number>> {
+    const rows: { state: string; n: string }[] = await this.ds.query(`SELECT state, count(*) AS n FROM deliveries WHERE state IN ('queued','deferred','held') GROUP BY state`);
+    const out: Record<string, number> = { queued: 0, deferred: 0, held: 0 };
+    for (const r of rows) out[r.state] = Number(r.n);
+    return out;
+  }
+}
+
+export class LeaseLostError extends Error {}

@@ -1,0 +1,89 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import type { AttemptResult } from './delivery-outcome';
+import { DNS_RESOLVER, DnsResolver } from './dns-resolver.port';
+import type { ClaimedDelivery } from './delivery.store';
+import { DeliveryStore } from './delivery.store';
+import { hopKey, internetHops, NextHop, parseStaticRoutes, recipientDomain, StaticRoute, staticRouteFor, upstreamHops } from './next-hop';
+
+/** Recipients that share a route: one SMTP transaction carries them all. */
+export type RouteGroup =
+  | { kind: 'hops'; hops: NextHop[]; recipients: ClaimedDelivery[] }
+  | { kind: 'failed'; failure: AttemptResult; recipients: ClaimedDelivery[] };
+
+/**
+ * Chooses routes at each attempt, never at acceptance: an upstream change or
+ * a DNS change applies to the next try of mail already queued.
+ */
+@Injectable()
+export class RoutePlanner {
+  private readonly staticRoutes: Map<string, StaticRoute>;
+
+  constructor(
+    @Inject(APP_CONFIG) cfg: Pick<AppConfig, 'STATIC_ROUTES'>,
+    @Inject(DNS_RESOLVER) private readonly dns: DnsResolver,
+    private readonly store: DeliveryStore,
+  ) {
+    this.staticRoutes = parseStaticRoutes(cfg.STATIC_ROUTES);
+  }
+
+  async plan(rows: ClaimedDelivery[]): Promise<RouteGroup[]> {
+    const planned: RouteGroup[] = [];
+    const upstreamByTenant = new Map<string, ClaimedDelivery[]>();
+    const internetByDomain = new Map<string, ClaimedDelivery[]>();
+    for (const r of rows) {
+      if (r.routeKind === 'upstream') {
+        // The tenant whose domain it is owns the upstream (a DSN to another tenant's user goes to that tenant's Exchange).
+        const owner = (await this.store.tenantOfVerifiedDomain(recipientDomain(r.recipient))) ?? r.tenantId;
+        push(upstreamByTenant, owner, r);
+      } else {
+        push(internetByDomain, recipientDomain(r.recipient), r);
+      }
+    }
+    for (const [tenantId, recipients] of upstreamByTenant) {
+      const hops = upstreamHops(await this.store.upstreamsOfTenant(tenantId));
+      planned.push(hops.length ? { kind: 'hops', hops, recipients } : { kind: 'failed', recipients, failure: { kind: 'route', reason: 'no-upstream', message: 'the tenant has no upstream configured' } });
+    }
+    for (const [domain, recipients] of internetByDomain) {
+      const fixed = staticRouteFor(domain, this.staticRoutes);
+      if (fixed) {
+        planned.push({ kind: 'hops', hops: [{ ...fixed, tls: { kind: 'opportunistic' }, source: 'static' }], recipients });
+        continue;
+      }
+      if (!domain) {
+        planned.push({ kind: 'failed', recipients, failure: { kind: 'route', reason: 'no-such-domain', message: 'recipient has no domain' } });
+        continue;
+      }
+      const r = internetHops(domain, await this.dns.resolveMx(domain));
+      planned.push('hops' in r ? { kind: 'hops', hops: r.hops, recipients } : { kind: 'failed', failure: r.failure, recipients });
+    }
+    return mergeSameHops(planned);
+  }
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const l = m.get(k);
+  if (l) l.push(v);
+  else m.set(k, [v]);
+}
+
+/** Domains that resolve to the same hop list travel in one transaction. */
+export function mergeSameHops(groups: RouteGroup[]): RouteGroup[] {
+  const byKey = new Map<string, RouteGroup & { kind: 'hops' }>();
+  const out: RouteGroup[] = [];
+  for (const g of groups) {
+    if (g.kind !== 'hops') {
+      out.push(g);
+      continue;
+    }
+    const key = g.hops.map(hopKey).join(' ');
+    const existing = byKey.get(key);
+    if (existing) existing.recipients.push(...g.recipients);
+    else {
+      const copy = { ...g, recipients: [...g.recipients] };
+      byKey.set(key, copy);
+      out.push(copy);
+    }
+  }
+  return out;
+}
