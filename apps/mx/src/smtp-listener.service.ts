@@ -115,7 +115,9 @@ export class SmtpListener {
       conn.send(421, shuttingDown().message);
       conn.close();
     }
-    await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
     await Promise.allSettled([...this.announcing]);
   }
 
