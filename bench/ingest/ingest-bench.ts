@@ -15,11 +15,14 @@ import { concurrentLarge, pacedLoad, startProbe } from './load-clients';
 import { OursInstance, PG_ADMIN_URL, withPg } from './ours-instance';
 import { PostfixInstance } from './postfix-instance';
 import { measurePrimitives, PrimitiveResult } from './primitives';
-import { freePort, run, runSmtpSource, SmtpSink, sleep, stopAllChildren, waitFor } from './processes';
+import { freePort, machineCpu, run, runSmtpSource, SmtpSink, sleep, stopAllChildren, waitFor } from './processes';
 import { fmt, fmtSpread, percentile, ratio, spread } from './stats';
 import { TimestampSink } from './timestamp-sink';
 
+/** Where the build this file belongs to lives (dist/ or the bench's private build). */
 const ROOT = join(__dirname, '..', '..', '..');
+/** The repository (run.sh runs from it): results go to its bench/results/. */
+const REPO = process.cwd();
 const DOMAIN = 'bench.example';
 const FROM = 'sender@source.example';
 const MAILBOX = 'rcpt';
@@ -139,6 +142,12 @@ interface LoadResult {
   probeSamples: number;
   probeErrors: number;
   deliveryStates?: Record<string, number>;
+  /** CPU milliseconds per message, by process (ours only), from the load's start until all were delivered. */
+  cpuMsPerMessage?: Record<string, number>;
+  /** Postgres work per message (ours only): commits, rows inserted/updated/deleted in our database, WAL bytes (whole server). */
+  pgPerMessage?: Record<string, number>;
+  /** Share of the machine's CPU that was busy during the same window (all processes, ours or not). */
+  machineBusy: number;
 }
 
 interface PassthroughResult {
@@ -178,8 +187,14 @@ async function measureLoad(
   o: Options,
   runNo: number,
   states?: () => Promise<Record<string, number>>,
+  cpu?: () => Promise<Record<string, number>>,
+  pgCounters?: () => Promise<Record<string, number>>,
 ): Promise<LoadResult> {
+  // pg_stat_database counts what backends have flushed (within 10 s of going idle), so the deltas are read after a pause.
+  const pg0 = pgCounters ? await pgCounters() : null;
   const base = upstream.messages;
+  const cpu0 = cpu ? await cpu() : null;
+  const m0 = machineCpu();
   log(`run ${runNo} ${RECEIVER_LABEL[receiver]} load ${load.name}: smtp-source ${load.describe} (load ${loadavg()})`);
   const probe = startProbe(port, FROM, TO, o.size);
   const t0 = performance.now();
@@ -202,6 +217,7 @@ async function measureLoad(
     probeMax: percentile(pr.samples, 100),
     probeSamples: pr.samples.length,
     probeErrors: pr.errors,
+    machineBusy: NaN,
   };
   if (src.code !== 0) {
     res.error = `smtp-source exited ${src.code}: ${src.stderr.trim().split('\n').slice(-3).join(' | ')}`;
@@ -216,10 +232,26 @@ async function measureLoad(
     res.deliveredPerSec = o.messages / ((t1 - t0) / 1000);
   }
   if (states) res.deliveryStates = await states();
+  const m1 = machineCpu();
+  res.machineBusy = (m1.busy - m0.busy) / Math.max(0.001, m1.total - m0.total);
+  if (cpu && cpu0) {
+    const cpu1 = await cpu();
+    const n = res.deliveredCount || o.messages;
+    res.cpuMsPerMessage = Object.fromEntries(Object.keys(cpu1).map((k) => [k, ((cpu1[k] - cpu0[k]) * 1000) / n]));
+  }
+  if (pgCounters && pg0) {
+    await sleep(11_000); // idle backends flush their statistics within 10 s (PostgreSQL 15)
+    const pg1 = await pgCounters();
+    const n = res.deliveredCount || o.messages;
+    res.pgPerMessage = Object.fromEntries(Object.keys(pg1).map((k) => [k, (pg1[k] - pg0[k]) / n]));
+  }
   log(
     `  accepted ${fmt(res.acceptedPerSec)}/s, delivered ${res.deliveredAll ? `${fmt(res.deliveredPerSec)}/s` : `${res.deliveredCount} of ${o.messages + pr.accepted} in ${fmt(o.deliverTimeoutMs / 1000)} s`}, ` +
       `dot→250 p50 ${fmt(res.probeP50, 1)} ms p99 ${fmt(res.probeP99, 1)} ms (${res.probeSamples} probes, ${pr.errors} errors${pr.lastError ? `: ${pr.lastError.slice(0, 120)}` : ''})` +
-      (res.deliveryStates ? ` deliveries ${JSON.stringify(res.deliveryStates)}` : ''),
+      (res.deliveryStates ? ` deliveries ${JSON.stringify(res.deliveryStates)}` : '') +
+      `; machine CPU busy ${fmt(res.machineBusy * 100)}%` +
+      (res.pgPerMessage ? `; Postgres/message ${Object.entries(res.pgPerMessage).map(([k, v]) => `${k} ${fmt(v, 1)}`).join(', ')}` : '') +
+      (res.cpuMsPerMessage ? `; CPU ms/message ${Object.entries(res.cpuMsPerMessage).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ')}` : ''),
   );
   return res;
 }
@@ -244,6 +276,8 @@ async function throughputRun(o: Options, scratch: string, runNo: number, oursAva
       cleanups.push(() => upstream.stop());
       let port = upstream.port;
       let states: (() => Promise<Record<string, number>>) | undefined;
+      let cpu: (() => Promise<Record<string, number>>) | undefined;
+      let pg: (() => Promise<Record<string, number>>) | undefined;
       if (receiver === 'postfix') {
         const pf = new PostfixInstance(join(scratch, `postfix-${runNo}`), await freePort(), upstream.port, DOMAIN);
         cleanups.push(() => pf.remove());
@@ -257,8 +291,10 @@ async function throughputRun(o: Options, scratch: string, runNo: number, oursAva
         await ours.start();
         port = ours.smtpPort;
         states = () => ours.deliveryStates();
+        cpu = () => ours.cpu();
+        pg = () => ours.pgCounters();
       }
-      for (const load of LOADS(o)) out.push(await measureLoad(receiver, port, upstream, load, o, runNo, states));
+      for (const load of LOADS(o)) out.push(await measureLoad(receiver, port, upstream, load, o, runNo, states, cpu, pg));
     } catch (e) {
       log(`run ${runNo} ${RECEIVER_LABEL[receiver]} failed: ${e instanceof Error ? e.message : String(e)}`);
       for (const load of LOADS(o)) out.push(failed(receiver, load.name, runNo, String(e)));
@@ -270,7 +306,7 @@ async function throughputRun(o: Options, scratch: string, runNo: number, oursAva
 }
 
 function failed(receiver: ReceiverName, load: Load['name'], runNo: number, error: string): LoadResult {
-  return { receiver, load, run: runNo, ok: false, error, acceptedPerSec: NaN, deliveredPerSec: NaN, deliveredAll: false, deliveredCount: 0, sourceWallMs: NaN, deliverWallMs: NaN, probeP50: NaN, probeP99: NaN, probeMax: NaN, probeSamples: 0, probeErrors: 0 };
+  return { receiver, load, run: runNo, ok: false, error, acceptedPerSec: NaN, deliveredPerSec: NaN, deliveredAll: false, deliveredCount: 0, sourceWallMs: NaN, deliverWallMs: NaN, probeP50: NaN, probeP99: NaN, probeMax: NaN, probeSamples: 0, probeErrors: 0, machineBusy: NaN };
 }
 
 async function passthroughRun(o: Options, scratch: string, runNo: number, receiver: 'postfix' | 'ours'): Promise<PassthroughResult | null> {
@@ -432,7 +468,7 @@ async function waitQuiet(seconds: number): Promise<void> {
   const deadline = Date.now() + seconds * 1000;
   while (Date.now() < deadline) {
     const one = Number(loadavg().split(' ')[0]);
-    if (one < 0.5) return;
+    if (one < 1.0) return;
     log(`waiting for a quiet machine (load ${loadavg()})`);
     await sleep(15000);
   }
@@ -448,8 +484,8 @@ function report(o: Options, env: Record<string, string>, loads: LoadResult[], pt
   L.push(`Durability: Postgres fsync=${env.pg_fsync}, synchronous_commit=${env.pg_synchronous_commit}, wal_sync_method=${env.pg_wal_sync_method}, commit_delay=${env.pg_commit_delay}; blob store BLOB_FSYNC=${env.blob_fsync}.`);
   L.push(`Load: smtp-source, ${fmt(o.messages)} messages of ${fmt(o.size)} bytes; "new" = -s 200, one message per connection; "reused" = -s 20 -d. Figures: ${runsNote}.`);
   L.push('');
-  L.push('| receiver | load | accepted msg/s | delivered msg/s | dot→250 p50 ms | dot→250 p99 ms |');
-  L.push('| --- | --- | ---: | ---: | ---: | ---: |');
+  L.push('| receiver | load | accepted msg/s | delivered msg/s | dot→250 p50 ms | dot→250 p99 ms | machine CPU busy |');
+  L.push('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
   const pick = (r: ReceiverName, l: string) => loads.filter((x) => x.receiver === r && x.load === l);
   for (const r of o.receivers) {
     for (const l of ['new', 'reused', 'new20']) {
@@ -457,7 +493,7 @@ function report(o: Options, env: Record<string, string>, loads: LoadResult[], pt
       if (!xs.length) continue;
       const failures = xs.filter((x) => !x.ok || !x.deliveredAll).length;
       L.push(
-        `| ${RECEIVER_LABEL[r]} | ${l} | ${fmtSpread(spread(xs.map((x) => x.acceptedPerSec)))} | ${r === 'sink' ? '(= accepted)' : fmtSpread(spread(xs.map((x) => x.deliveredPerSec)))}${failures ? ` ⚠ ${failures} run(s) incomplete` : ''} | ${fmtSpread(spread(xs.map((x) => x.probeP50)), 1)} | ${fmtSpread(spread(xs.map((x) => x.probeP99)), 1)} |`,
+        `| ${RECEIVER_LABEL[r]} | ${l} | ${fmtSpread(spread(xs.map((x) => x.acceptedPerSec)))} | ${r === 'sink' ? '(= accepted)' : fmtSpread(spread(xs.map((x) => x.deliveredPerSec)))}${failures ? ` ⚠ ${failures} run(s) incomplete` : ''} | ${fmtSpread(spread(xs.map((x) => x.probeP50)), 1)} | ${fmtSpread(spread(xs.map((x) => x.probeP99)), 1)} | ${fmt(spread(xs.map((x) => x.machineBusy * 100)).median)}% |`,
       );
     }
   }
@@ -481,6 +517,23 @@ function report(o: Options, env: Record<string, string>, loads: LoadResult[], pt
     line('sustained pass-through (delivered) ours/Postfix', 'deliveredPerSec', '≥ 1.0×', (x) => x >= 1.0);
     line('durable ingest (accepted) ours/Postfix', 'acceptedPerSec', '≥ 1.5×', (x) => x >= 1.5);
     line('p99 dot→250 ours/Postfix', 'probeP99', '< 1.0× (below Postfix)', (x) => x < 1.0);
+  }
+  const cpuRows = loads.filter((x) => x.cpuMsPerMessage);
+  if (cpuRows.length) {
+    L.push('Where our CPU goes (CPU ms per message from the start of a load until all were delivered; median over runs):');
+    L.push('');
+    L.push('| load | mx | worker | Postgres (our backends + WAL writer) | Redis | machine CPU busy | Postgres commits / message | rows written / message | WAL KB / message |');
+    L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const l of ['new', 'reused', 'new20']) {
+      const xs = cpuRows.filter((x) => x.load === l);
+      if (!xs.length) continue;
+      const m = (k: string) => fmt(spread(xs.map((x) => x.cpuMsPerMessage![k])).median, 2);
+      const g = (f: (p: Record<string, number>) => number, d = 1) => fmt(spread(xs.map((x) => (x.pgPerMessage ? f(x.pgPerMessage) : NaN))).median, d);
+      L.push(
+        `| ${l} | ${m('mx')} | ${m('worker')} | ${m('postgres')} | ${m('redis')} | ${fmt(spread(xs.map((x) => x.machineBusy * 100)).median)}% | ${g((p) => p.commits)} | ${g((p) => p.inserted + p.updated + p.deleted)} | ${g((p) => p.wal_bytes / 1024)} |`,
+      );
+    }
+    L.push('');
   }
   if (pts.length) {
     L.push(`Pass-through latency (our 250 → the upstream has it), ${o.passthroughRate} msg/s offered for ${o.passthroughSeconds} s, ${runsNote}:`);
@@ -533,6 +586,7 @@ async function main(): Promise<void> {
   if (o.receivers.includes('ours') && !oursAvailable) log('dist/apps/mx or dist/apps/worker is missing: (c) is skipped');
   await waitQuiet(o.waitQuietSeconds);
   const env = await environment();
+  log(`apps from ${join(ROOT, 'dist')}`);
   log(`durability: Postgres fsync=${env.pg_fsync} synchronous_commit=${env.pg_synchronous_commit}; BLOB_FSYNC=${env.blob_fsync}; load ${env.loadavgAtStart}`);
   const loads: LoadResult[] = [];
   const pts: PassthroughResult[] = [];
@@ -551,7 +605,7 @@ async function main(): Promise<void> {
   const prims = o.primitivesOps > 0 && existsSync(join(ROOT, 'dist/libs/database/src/migrate.js')) ? await primitivesRun(o, scratch) : [];
   const text = report(o, env, loads, pts, rss, prims);
   process.stdout.write(`\n${text}\n`);
-  const jsonPath = o.json ?? join(ROOT, 'bench', 'results', `ingest-${env.date.replace(/[:.]/g, '-')}.json`);
+  const jsonPath = o.json ?? join(REPO, 'bench', 'results', `ingest-${env.date.replace(/[:.]/g, '-')}.json`);
   mkdirSync(join(jsonPath, '..'), { recursive: true });
   writeFileSync(jsonPath, JSON.stringify({ options: o, environment: env, loads, passthrough: pts, rss, primitives: prims, report: text }, null, 2));
   log(`results: ${jsonPath}`);

@@ -2,7 +2,7 @@ import { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort, memoryOf, run, stopChild, track, waitFor, waitForPort } from './processes';
+import { cpuSecondsOf, freePort, memoryOf, run, stopChild, track, waitFor, waitForPort } from './processes';
 
 export const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -69,6 +69,7 @@ export class OursInstance {
       MX_MAX_SESSIONS: '10000',
       MX_MAX_MESSAGE_BYTES: String(this.o.maxMessageBytes ?? 50 * 1024 * 1024),
       LOG_LEVEL: 'warn',
+      ...(process.env.BENCH_CPU_PROF_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}` } : {}),
       SHUTDOWN_GRACE_MS: '5000',
       ...this.o.extraEnv,
     };
@@ -131,6 +132,37 @@ export class OursInstance {
   memory(): { mx: { hwm: number; rss: number } | null; worker: { hwm: number; rss: number } | null } {
     const of = (c: ChildProcess | null) => (c?.pid && c.exitCode === null ? memoryOf(c.pid) : null);
     return { mx: of(this.mx), worker: of(this.worker) };
+  }
+
+  /**
+   * CPU seconds used so far by the mx, the worker, the Postgres backends
+   * serving this instance's database (plus the WAL writer, which does the
+   * commits' flushing) and the private Redis.
+   */
+  async cpu(): Promise<Record<'mx' | 'worker' | 'postgres' | 'redis', number>> {
+    const pg = await withPg(this.dbUrl, async (c) => {
+      const r = await c.query(`SELECT pid FROM pg_stat_activity WHERE (datname = $1 AND pid <> pg_backend_pid()) OR backend_type IN ('walwriter')`, [this.o.dbName]);
+      return r.rows.map((x: { pid: number }) => x.pid);
+    });
+    return {
+      mx: this.mx?.pid ? cpuSecondsOf(this.mx.pid) : 0,
+      worker: this.worker?.pid ? cpuSecondsOf(this.worker.pid) : 0,
+      postgres: pg.reduce((a: number, pid: number) => a + cpuSecondsOf(pid), 0),
+      redis: this.redis?.pid ? cpuSecondsOf(this.redis.pid) : 0,
+    };
+  }
+
+  /** Counters of this database (commits, rows written) and the server's WAL position, to show what one message costs Postgres. */
+  async pgCounters(): Promise<Record<string, number>> {
+    return withPg(this.dbUrl, async (c) => {
+      const r = await c.query(
+        `SELECT xact_commit::float8 AS commits, tup_inserted::float8 AS inserted, tup_updated::float8 AS updated, tup_deleted::float8 AS deleted,
+                (pg_current_wal_lsn() - '0/0'::pg_lsn)::float8 AS wal_bytes
+           FROM pg_stat_database WHERE datname = $1`,
+        [this.o.dbName],
+      );
+      return r.rows[0] as Record<string, number>;
+    });
   }
 
   async deliveryStates(): Promise<Record<string, number>> {

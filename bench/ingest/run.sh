@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # npm run bench:ingest [-- --runs N | --quick | --help]
-# Installs Postfix (smtp-source, smtp-sink) if missing, builds what is missing,
-# then runs the ingest benchmark; it stops and removes everything it started.
+# Installs Postfix (smtp-source, smtp-sink) if missing, builds, then runs the
+# ingest benchmark; it stops and removes everything it started.
+#
+# By default the bench runs the apps from a private build of the current tree
+# (bench/results/build-<pid>/dist, removed afterwards): `npm run build` starts
+# with `rm -rf dist`, and a build by anyone else during a 15-minute run would
+# otherwise pull the apps out from under it. BENCH_USE_DIST=1 runs dist/ as it
+# is (building it first if it is missing).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -15,19 +21,29 @@ if [ ! -x /usr/sbin/smtp-source ] || [ ! -x /usr/sbin/smtp-sink ] || [ ! -x /usr
 fi
 command -v redis-server >/dev/null || { echo "[bench] redis-server is required (the bench starts a private one)" >&2; exit 1; }
 
-# Build the project when its build is missing (not when an app's source does not exist yet).
-need_build=""
-[ -f dist/libs/database/src/migrate.js ] || need_build=1
-for app in mx worker; do
-  [ -f "apps/$app/src/main.ts" ] && [ ! -f "dist/apps/$app/src/main.js" ] && need_build=1
-done
-if [ -n "$need_build" ]; then
+dist_complete() {
+  [ -f dist/libs/database/src/migrate.js ] || return 1
+  for app in mx worker; do
+    if [ -f "apps/$app/src/main.ts" ] && [ ! -f "dist/apps/$app/src/main.js" ]; then return 1; fi
+  done
+}
+
+if [ -z "${BENCH_USE_DIST:-}" ]; then
+  BUILD="bench/results/build-$$"
+  trap 'rm -rf "$BUILD"' EXIT
+  echo "[bench] building the current tree into $BUILD" >&2
+  if npx tsc -p tsconfig.build.json --outDir "$BUILD/dist" >&2 && npx tsc-alias -p tsconfig.build.json --outDir "$BUILD/dist" >&2; then
+    node "$BUILD/dist/bench/ingest/ingest-bench.js" "$@"
+    exit $?
+  fi
+  echo "[bench] the private build failed; falling back to dist/" >&2
+fi
+
+if ! dist_complete; then
   echo "[bench] dist/ is missing or incomplete: npm run build" >&2
   npm run build >&2 || echo "[bench] build failed; receivers that need it are skipped" >&2
 fi
-# The bench's own code compiles on its own, so that a bench change never removes another build's dist/.
 if [ ! -f dist/bench/ingest/ingest-bench.js ] || [ -n "$(find bench -name '*.ts' -newer dist/bench/ingest/ingest-bench.js -print -quit)" ]; then
   npx tsc -p bench/tsconfig.json >&2
 fi
-
-exec node dist/bench/ingest/ingest-bench.js "$@"
+node dist/bench/ingest/ingest-bench.js "$@"
