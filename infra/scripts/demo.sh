@@ -24,7 +24,7 @@ export STATIC_ROUTES="${STATIC_ROUTES:-*=127.0.0.1:$upstream_port}"
 upstream_dir="$DATA_DIR/upstream"
 run_dir="$DATA_DIR/demo"
 
-say() { printf '\033[1m%s\033[0m\n' "$*"; }
+if [ -t 1 ]; then say() { printf '\033[1m%s\033[0m\n' "$*"; }; else say() { printf '%s\n' "$*"; }; fi
 in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 if [ ! -d node_modules ]; then
@@ -53,9 +53,12 @@ pids=()
 stopping=0
 
 # Starts a process with its output prefixed by its name; remembers its pid.
+# Each runs in a session of its own, so Ctrl-C reaches only this script, which
+# then sends one SIGTERM to each (a graceful shutdown); the prefixing seds
+# ignore Ctrl-C so that the apps' last log lines still get through.
 start() { # name command...
   local name=$1; shift
-  "$@" > >(sed -u "s/^/[$name] /") 2> >(sed -u "s/^/[$name] /" >&2) &
+  setsid "$@" > >(trap '' INT; exec sed -u "s/^/[$name] /") 2> >(trap '' INT; exec sed -u "s/^/[$name] /" >&2) &
   pids+=($!)
   echo $! >"$run_dir/$name.pid"
 }
