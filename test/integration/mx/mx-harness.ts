@@ -121,7 +121,9 @@ export class RawSmtp {
   async quit(): Promise<void> {
     if (!this.closed) {
       this.write('QUIT\r\n');
-      await Promise.race([this.closedPromise, new Promise((r) => setTimeout(r, 1000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.closedPromise, new Promise((r) => (timer = setTimeout(r, 1000)))]);
+      clearTimeout(timer);
     }
     this.socket.destroy();
   }
