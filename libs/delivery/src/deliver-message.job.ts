@@ -67,10 +67,15 @@ export class DeliverMessageHandler {
     const owner = this.newLeaseOwner();
     const claimed = await this.store.claim(job.messageId, owner, this.cfg.DELIVERY_LEASE_SECONDS);
     if (claimed.length === 0) return EMPTY;
+    // A slow transaction (a large message, a slow hop) must not outlive its lease, or another worker would send it again.
+    const renew = setInterval(() => {
+      this.store.renewLease(owner, job.messageId, this.cfg.DELIVERY_LEASE_SECONDS).catch((e) => this.logger.warn({ messageId: job.messageId, err: String(e) }, 'could not renew lease'));
+    }, Math.max(1000, (this.cfg.DELIVERY_LEASE_SECONDS * 1000) / 3));
+    renew.unref();
     try {
       const message = await this.store.loadMessage(claimed[0].tenantId, job.messageId);
       if (!message) {
-        await this.store.releaseLease(owner);
+        await this.store.releaseLease(owner, [job.messageId]);
         this.logger.error({ messageId: job.messageId }, 'delivery rows without their message');
         return EMPTY;
       }
@@ -78,8 +83,10 @@ export class DeliverMessageHandler {
       const attempts = (await Promise.all(groups.map((g) => this.attemptRoute(message, g)))).flat();
       return await this.conclude(owner, message, attempts);
     } catch (e) {
-      await this.store.releaseLease(owner).catch(() => undefined);
+      await this.store.releaseLease(owner, [job.messageId]).catch(() => undefined);
       throw e;
+    } finally {
+      clearInterval(renew);
     }
   }
 

@@ -84,7 +84,7 @@ export class DeliverySweeper {
       );
       expired += r.expired;
     }
-    await this.store.releaseLease(owner);
+    await this.store.releaseLease(owner, [...byMessage.keys()]);
     return expired;
   }
 }

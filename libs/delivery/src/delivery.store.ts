@@ -96,8 +96,13 @@ export class DeliveryStore {
     return (rows[0] && Array.isArray(rows[0]) ? rows[0] : rows) as ClaimedDelivery[];
   }
 
-  async releaseLease(owner: string): Promise<void> {
-    await this.ds.query(`UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = $1`, [owner]);
+  // Lease updates name the messages so they use the (message_id, recipient) index, not a scan for the owner.
+  async renewLease(owner: string, messageId: string, leaseSeconds: number): Promise<void> {
+    await this.ds.query(`UPDATE deliveries SET lease_expires_at = now() + make_interval(secs => $3) WHERE message_id = $1 AND lease_owner = $2`, [messageId, owner, leaseSeconds]);
+  }
+
+  async releaseLease(owner: string, messageIds: string[]): Promise<void> {
+    await this.ds.query(`UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE message_id = ANY($1::uuid[]) AND lease_owner = $2`, [messageIds, owner]);
   }
 
   async loadMessage(tenantId: string, messageId: string): Promise<MessageForDelivery | null> {

@@ -4,7 +4,7 @@ import type { AttemptResult } from './delivery-outcome';
 import { DNS_RESOLVER, DnsResolver } from './dns-resolver.port';
 import type { ClaimedDelivery } from './delivery.store';
 import { DeliveryStore } from './delivery.store';
-import { hopKey, internetHops, NextHop, parseStaticRoutes, recipientDomain, StaticRoute, staticRouteFor, upstreamHops } from './next-hop';
+import { hopKey, internetHops, NextHop, parseStaticRoutes, recipientDomain, StaticRoute, staticRouteFor, upstreamHops, UpstreamRow } from './next-hop';
 
 /** Recipients that share a route: one SMTP transaction carries them all. */
 export type RouteGroup =
@@ -15,9 +15,18 @@ export type RouteGroup =
  * Chooses routes at each attempt, never at acceptance: an upstream change or
  * a DNS change applies to the next try of mail already queued.
  */
+/**
+ * Directory answers are kept this long: enough to spare Postgres a query per
+ * message under load, short enough that an operator's change to an upstream
+ * applies to the next attempts within seconds.
+ */
+const DIRECTORY_CACHE_MS = 5000;
+
 @Injectable()
 export class RoutePlanner {
   private readonly staticRoutes: Map<string, StaticRoute>;
+  private readonly domainOwners = new TtlCache<string, string | null>(DIRECTORY_CACHE_MS);
+  private readonly upstreams = new TtlCache<string, UpstreamRow[]>(DIRECTORY_CACHE_MS);
 
   constructor(
     @Inject(APP_CONFIG) cfg: Pick<AppConfig, 'STATIC_ROUTES'>,
@@ -34,14 +43,15 @@ export class RoutePlanner {
     for (const r of rows) {
       if (r.routeKind === 'upstream') {
         // The tenant whose domain it is owns the upstream (a DSN to another tenant's user goes to that tenant's Exchange).
-        const owner = (await this.store.tenantOfVerifiedDomain(recipientDomain(r.recipient))) ?? r.tenantId;
+        const domain = recipientDomain(r.recipient);
+        const owner = (await this.domainOwners.get(domain, () => this.store.tenantOfVerifiedDomain(domain))) ?? r.tenantId;
         push(upstreamByTenant, owner, r);
       } else {
         push(internetByDomain, recipientDomain(r.recipient), r);
       }
     }
     for (const [tenantId, recipients] of upstreamByTenant) {
-      const hops = upstreamHops(await this.store.upstreamsOfTenant(tenantId));
+      const hops = upstreamHops(await this.upstreams.get(tenantId, () => this.store.upstreamsOfTenant(tenantId)));
       planned.push(hops.length ? { kind: 'hops', hops, recipients } : { kind: 'failed', recipients, failure: { kind: 'route', reason: 'no-upstream', message: 'the tenant has no upstream configured' } });
     }
     for (const [domain, recipients] of internetByDomain) {
@@ -86,4 +96,21 @@ export function mergeSameHops(groups: RouteGroup[]): RouteGroup[] {
     }
   }
   return out;
+}
+
+/** A small time-bounded memo; concurrent misses for one key share one lookup. */
+class TtlCache<K, V> {
+  private readonly entries = new Map<K, { at: number; value: Promise<V> }>();
+  constructor(private readonly ttlMs: number, private readonly maxEntries = 10_000) {}
+
+  get(key: K, load: () => Promise<V>): Promise<V> {
+    const now = Date.now();
+    const hit = this.entries.get(key);
+    if (hit && now - hit.at < this.ttlMs) return hit.value;
+    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    const value = load();
+    this.entries.set(key, { at: now, value });
+    value.catch(() => this.entries.delete(key));
+    return value;
+  }
 }
