@@ -28,8 +28,23 @@ const FROM = 'sender@source.example';
 const MAILBOX = 'rcpt';
 const TO = `${MAILBOX}@${DOMAIN}`;
 
-type ReceiverName = 'sink' | 'postfix' | 'ours';
-const RECEIVER_LABEL: Record<ReceiverName, string> = { sink: '(a) smtp-sink', postfix: '(b) Postfix → smtp-sink', ours: '(c) ours mx+worker → smtp-sink' };
+type ReceiverName = 'sink' | 'postfix' | 'ours' | 'ours-nofsync' | 'ours-async-commit' | 'ours-volatile';
+const RECEIVER_LABEL: Record<ReceiverName, string> = {
+  sink: '(a) smtp-sink',
+  postfix: '(b) Postfix → smtp-sink',
+  ours: '(c) ours mx+worker → smtp-sink',
+  // Diagnostics only (--only …): what durability costs. Never figures of the product.
+  'ours-nofsync': 'diagnostic: ours, BLOB_FSYNC=false',
+  'ours-async-commit': 'diagnostic: ours, synchronous_commit=off',
+  'ours-volatile': 'diagnostic: ours, both off',
+};
+const DIAGNOSTIC_ENV: Partial<Record<ReceiverName, NodeJS.ProcessEnv>> = {
+  'ours-nofsync': { BLOB_FSYNC: 'false' },
+  // node-postgres passes PGOPTIONS to the server as the session's options.
+  'ours-async-commit': { PGOPTIONS: '-c synchronous_commit=off' },
+  'ours-volatile': { BLOB_FSYNC: 'false', PGOPTIONS: '-c synchronous_commit=off' },
+};
+const isOurs = (r: ReceiverName) => r === 'ours' || r in DIAGNOSTIC_ENV;
 
 interface Options {
   runs: number;
@@ -92,8 +107,10 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
         'npm run bench:ingest -- [--runs N] [--quick] [--messages N] [--only sink,postfix,ours]\n' +
+          '  (diagnostic receivers for --only: ours-nofsync, ours-async-commit, ours-volatile)\n' +
           '  [--passthrough-seconds S] [--rss-count N] [--rss-mb MB] [--deliver-timeout S] [--wait-quiet S] [--json FILE]\n' +
           '  [--primitives-ops N]  per-message cost of blob fsync, Postgres commit, BullMQ add (0: skip)\n' +
+          '  [--report-from FILE]  print the report of a saved results file again\n' +
           '  [--with-new20]  also run -s 20 with a new connection per message (the load of docs/BENCHMARKING baselines)\n',
       );
       process.exit(0);
@@ -265,7 +282,7 @@ const LOADS = (o: Options): Load[] => [
 async function throughputRun(o: Options, scratch: string, runNo: number, oursAvailable: boolean): Promise<LoadResult[]> {
   const out: LoadResult[] = [];
   for (const receiver of o.receivers) {
-    if (receiver === 'ours' && !oursAvailable) continue;
+    if (isOurs(receiver) && !oursAvailable) continue;
     const mark = cleanups.length;
     const undo = async () => {
       while (cleanups.length > mark) await Promise.resolve(cleanups.pop()!()).catch((e) => log(`cleanup: ${String(e)}`));
@@ -284,8 +301,8 @@ async function throughputRun(o: Options, scratch: string, runNo: number, oursAva
         cleanups.push(() => pf.stop());
         await pf.start();
         port = pf.port;
-      } else if (receiver === 'ours') {
-        const ours = new OursInstance({ root: ROOT, dir: join(scratch, `ours-${runNo}`), dbName: `mc_bench_${process.pid}`, domain: DOMAIN, mailbox: MAILBOX, upstreamPort: upstream.port });
+      } else if (isOurs(receiver)) {
+        const ours = new OursInstance({ root: ROOT, dir: join(scratch, `ours-${runNo}`), dbName: `mc_bench_${process.pid}`, domain: DOMAIN, mailbox: MAILBOX, upstreamPort: upstream.port, extraEnv: DIAGNOSTIC_ENV[receiver] });
         cleanups.push(() => ours.tearDown());
         await ours.setUp();
         await ours.start();
@@ -479,13 +496,15 @@ function report(o: Options, env: Record<string, string>, loads: LoadResult[], pt
   const runsNote = o.runs > 1 ? `median (min–max) of ${o.runs} runs` : 'one run';
   L.push(`## Ingest benchmark — ${env.date}`);
   L.push('');
-  L.push(`Machine: ${env.cpu}, ${env.memory}, kernel ${env.kernel}; load average at start ${env.loadavgAtStart}, at end ${loadavg()}.`);
+  L.push(`Machine: ${env.cpu}, ${env.memory}, kernel ${env.kernel}; load average at start ${env.loadavgAtStart}, at end ${env.loadavgAtEnd ?? '?'}.`);
   L.push(`Software: Node ${env.node}, Postfix ${env.postfix}, PostgreSQL ${env.postgres}, Redis ${env.redis}.`);
   L.push(`Durability: Postgres fsync=${env.pg_fsync}, synchronous_commit=${env.pg_synchronous_commit}, wal_sync_method=${env.pg_wal_sync_method}, commit_delay=${env.pg_commit_delay}; blob store BLOB_FSYNC=${env.blob_fsync}.`);
   L.push(`Load: smtp-source, ${fmt(o.messages)} messages of ${fmt(o.size)} bytes; "new" = -s 200, one message per connection; "reused" = -s 20 -d. Figures: ${runsNote}.`);
   L.push('');
-  L.push('| receiver | load | accepted msg/s | delivered msg/s | dot→250 p50 ms | dot→250 p99 ms | machine CPU busy |');
-  L.push('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+  L.push('| receiver | load | accepted msg/s | delivered msg/s | dot→250 p50 ms | dot→250 p99 ms | machine CPU busy | machine CPU ms / message |');
+  L.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  // Whole machine, load generator and sinks included (and anything else running): comparable between receivers of one run only.
+  const cpuPerMessage = (x: LoadResult) => (x.machineBusy * cpus().length * x.deliverWallMs) / o.messages;
   const pick = (r: ReceiverName, l: string) => loads.filter((x) => x.receiver === r && x.load === l);
   for (const r of o.receivers) {
     for (const l of ['new', 'reused', 'new20']) {
@@ -493,7 +512,7 @@ function report(o: Options, env: Record<string, string>, loads: LoadResult[], pt
       if (!xs.length) continue;
       const failures = xs.filter((x) => !x.ok || !x.deliveredAll).length;
       L.push(
-        `| ${RECEIVER_LABEL[r]} | ${l} | ${fmtSpread(spread(xs.map((x) => x.acceptedPerSec)))} | ${r === 'sink' ? '(= accepted)' : fmtSpread(spread(xs.map((x) => x.deliveredPerSec)))}${failures ? ` ⚠ ${failures} run(s) incomplete` : ''} | ${fmtSpread(spread(xs.map((x) => x.probeP50)), 1)} | ${fmtSpread(spread(xs.map((x) => x.probeP99)), 1)} | ${fmt(spread(xs.map((x) => x.machineBusy * 100)).median)}% |`,
+        `| ${RECEIVER_LABEL[r]} | ${l} | ${fmtSpread(spread(xs.map((x) => x.acceptedPerSec)))} | ${r === 'sink' ? '(= accepted)' : fmtSpread(spread(xs.map((x) => x.deliveredPerSec)))}${failures ? ` ⚠ ${failures} run(s) incomplete` : ''} | ${fmtSpread(spread(xs.map((x) => x.probeP50)), 1)} | ${fmtSpread(spread(xs.map((x) => x.probeP99)), 1)} | ${fmt(spread(xs.map((x) => x.machineBusy * 100)).median)}% | ${fmt(spread(xs.map(cpuPerMessage)).median, 2)} |`,
       );
     }
   }
@@ -522,16 +541,18 @@ function report(o: Options, env: Record<string, string>, loads: LoadResult[], pt
   if (cpuRows.length) {
     L.push('Where our CPU goes (CPU ms per message from the start of a load until all were delivered; median over runs):');
     L.push('');
-    L.push('| load | mx | worker | Postgres (our backends + WAL writer) | Redis | machine CPU busy | Postgres commits / message | rows written / message | WAL KB / message |');
-    L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-    for (const l of ['new', 'reused', 'new20']) {
-      const xs = cpuRows.filter((x) => x.load === l);
-      if (!xs.length) continue;
-      const m = (k: string) => fmt(spread(xs.map((x) => x.cpuMsPerMessage![k])).median, 2);
-      const g = (f: (p: Record<string, number>) => number, d = 1) => fmt(spread(xs.map((x) => (x.pgPerMessage ? f(x.pgPerMessage) : NaN))).median, d);
-      L.push(
-        `| ${l} | ${m('mx')} | ${m('worker')} | ${m('postgres')} | ${m('redis')} | ${fmt(spread(xs.map((x) => x.machineBusy * 100)).median)}% | ${g((p) => p.commits)} | ${g((p) => p.inserted + p.updated + p.deleted)} | ${g((p) => p.wal_bytes / 1024)} |`,
-      );
+    L.push('| receiver | load | mx | worker | Postgres (our backends + WAL writer) | Redis | machine CPU busy | Postgres transactions / message | rows written / message | WAL KB / message (whole server) |');
+    L.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const r of o.receivers) {
+      for (const l of ['new', 'reused', 'new20']) {
+        const xs = cpuRows.filter((x) => x.receiver === r && x.load === l);
+        if (!xs.length) continue;
+        const m = (k: string) => fmt(spread(xs.map((x) => x.cpuMsPerMessage![k])).median, 2);
+        const g = (f: (p: Record<string, number>) => number, d = 1) => fmt(spread(xs.map((x) => (x.pgPerMessage ? f(x.pgPerMessage) : NaN))).median, d);
+        L.push(
+          `| ${RECEIVER_LABEL[r]} | ${l} | ${m('mx')} | ${m('worker')} | ${m('postgres')} | ${m('redis')} | ${fmt(spread(xs.map((x) => x.machineBusy * 100)).median)}% | ${g((p) => p.commits)} | ${g((p) => p.inserted + p.updated + p.deleted)} | ${g((p) => p.wal_bytes / 1024)} |`,
+        );
+      }
     }
     L.push('');
   }
@@ -572,6 +593,13 @@ function report(o: Options, env: Record<string, string>, loads: LoadResult[], pt
 }
 
 async function main(): Promise<void> {
+  const from = process.argv.indexOf('--report-from');
+  if (from >= 0) {
+    // Re-render a saved run's report (e.g. after the report's layout changed).
+    const saved = JSON.parse(readFileSync(process.argv[from + 1], 'utf8'));
+    process.stdout.write(`${report(saved.options, saved.environment, saved.loads, saved.passthrough ?? [], saved.rss ?? null, saved.primitives ?? [])}\n`);
+    return;
+  }
   const o = parseArgs(process.argv.slice(2));
   const scratch = mkdtempSync(join(tmpdir(), 'mc-bench-'));
   chmodSync(scratch, 0o755); // Postfix's daemons run as user postfix
@@ -583,7 +611,7 @@ async function main(): Promise<void> {
     });
   }
   const oursAvailable = existsSync(join(ROOT, 'dist/apps/mx/src/main.js')) && existsSync(join(ROOT, 'dist/apps/worker/src/main.js'));
-  if (o.receivers.includes('ours') && !oursAvailable) log('dist/apps/mx or dist/apps/worker is missing: (c) is skipped');
+  if (o.receivers.some(isOurs) && !oursAvailable) log('dist/apps/mx or dist/apps/worker is missing: (c) is skipped');
   await waitQuiet(o.waitQuietSeconds);
   const env = await environment();
   log(`apps from ${join(ROOT, 'dist')}`);
@@ -603,6 +631,7 @@ async function main(): Promise<void> {
   }
   if (o.rssCount > 0 && o.receivers.includes('ours') && oursAvailable) rss = await rssRun(o, scratch);
   const prims = o.primitivesOps > 0 && existsSync(join(ROOT, 'dist/libs/database/src/migrate.js')) ? await primitivesRun(o, scratch) : [];
+  env.loadavgAtEnd = loadavg();
   const text = report(o, env, loads, pts, rss, prims);
   process.stdout.write(`\n${text}\n`);
   const jsonPath = o.json ?? join(REPO, 'bench', 'results', `ingest-${env.date.replace(/[:.]/g, '-')}.json`);
