@@ -89,7 +89,7 @@ export class MailboxesService {
     });
   }
 
-  /** Disabling keeps the mailbox and its mirror; it is simply no longer an active recipient. */
+  /** A disabled mailbox keeps its existing mirror; mail to it still goes to Exchange but is no longer mirrored. */
   disableMailbox(tenantRef: string, address: string): Promise<Mailbox> {
     return this.updateMailbox(tenantRef, address, { status: 'disabled' });
   }
