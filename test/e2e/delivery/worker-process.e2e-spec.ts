@@ -12,7 +12,7 @@ import { enqueueDelivery, testConfig } from '../../integration/delivery/delivery
  * SIGTERM; the stand-in can be stopped and started again on its directory.
  */
 describe('worker process (built)', () => {
-  const prefix = `${process.env.REDIS_PREFIX}-e2e-worker`;
+  const prefix = `${process.env.REDIS_PREFIX}:e2e-worker`;
   let worker: AppProcess;
   let standin: AppProcess;
   let upstreamPort: number;

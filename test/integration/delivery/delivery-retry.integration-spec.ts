@@ -12,7 +12,7 @@ import { deliveriesOf, dsnMessagesOf, dsnParts, enqueueDelivery, setMessageFlags
 /** Retries, expiry, leases and the sweeper: Postgres is the queue of record, Redis only schedules. */
 describe('delivery retries and recovery', () => {
   const senderDomain = `${uniqueLabel('ext')}.example`;
-  const prefix = `${process.env.REDIS_PREFIX}-retry`;
+  const prefix = `${process.env.REDIS_PREFIX}:retry`;
   let cfg: AppConfig;
   let worker: RunningWorker | null = null;
   let senders: StandinUpstream;

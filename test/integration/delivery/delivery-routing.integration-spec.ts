@@ -20,7 +20,7 @@ describe('delivery routing', () => {
   beforeAll(async () => {
     upstream = await startStandinUpstream({ rejectRecipients: [/^refused-/i] });
     senders = await startStandinUpstream();
-    cfg = testConfig({ REDIS_PREFIX: `${process.env.REDIS_PREFIX}-routing`, STATIC_ROUTES: `${senderDomain}=127.0.0.1:${senders.port}` });
+    cfg = testConfig({ REDIS_PREFIX: `${process.env.REDIS_PREFIX}:routing`, STATIC_ROUTES: `${senderDomain}=127.0.0.1:${senders.port}` });
     worker = await startTestWorker(cfg);
   });
 
