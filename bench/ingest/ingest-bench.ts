@@ -28,7 +28,7 @@ const FROM = 'sender@source.example';
 const MAILBOX = 'rcpt';
 const TO = `${MAILBOX}@${DOMAIN}`;
 
-type ReceiverName = 'sink' | 'postfix' | 'ours' | 'ours-nofsync' | 'ours-async-commit' | 'ours-volatile';
+type ReceiverName = 'sink' | 'postfix' | 'ours' | 'ours-nofsync' | 'ours-async-commit' | 'ours-volatile' | 'ours-noindex';
 const RECEIVER_LABEL: Record<ReceiverName, string> = {
   sink: '(a) smtp-sink',
   postfix: '(b) Postfix → smtp-sink',
@@ -37,12 +37,15 @@ const RECEIVER_LABEL: Record<ReceiverName, string> = {
   'ours-nofsync': 'diagnostic: ours, BLOB_FSYNC=false',
   'ours-async-commit': 'diagnostic: ours, synchronous_commit=off',
   'ours-volatile': 'diagnostic: ours, both off',
+  'ours-noindex': 'diagnostic: ours, index queue paused',
 };
 const DIAGNOSTIC_ENV: Partial<Record<ReceiverName, NodeJS.ProcessEnv>> = {
   'ours-nofsync': { BLOB_FSYNC: 'false' },
   // node-postgres passes PGOPTIONS to the server as the session's options.
   'ours-async-commit': { PGOPTIONS: '-c synchronous_commit=off' },
   'ours-volatile': { BLOB_FSYNC: 'false', PGOPTIONS: '-c synchronous_commit=off' },
+  // The index queue is paused in Redis after start-up: the mirror's parsing and full-text update do not run.
+  'ours-noindex': {},
 };
 const isOurs = (r: ReceiverName) => r === 'ours' || r in DIAGNOSTIC_ENV;
 
@@ -107,7 +110,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
         'npm run bench:ingest -- [--runs N] [--quick] [--messages N] [--only sink,postfix,ours]\n' +
-          '  (diagnostic receivers for --only: ours-nofsync, ours-async-commit, ours-volatile)\n' +
+          '  (diagnostic receivers for --only: ours-nofsync, ours-async-commit, ours-volatile, ours-noindex)\n' +
           '  [--passthrough-seconds S] [--rss-count N] [--rss-mb MB] [--deliver-timeout S] [--wait-quiet S] [--json FILE]\n' +
           '  [--primitives-ops N]  per-message cost of blob fsync, Postgres commit, BullMQ add (0: skip)\n' +
           '  [--report-from FILE]  print the report of a saved results file again\n' +
@@ -306,6 +309,7 @@ async function throughputRun(o: Options, scratch: string, runNo: number, oursAva
         cleanups.push(() => ours.tearDown());
         await ours.setUp();
         await ours.start();
+        if (receiver === 'ours-noindex') await ours.pauseQueue('index');
         port = ours.smtpPort;
         states = () => ours.deliveryStates();
         cpu = () => ours.cpu();

@@ -165,6 +165,20 @@ export class OursInstance {
     });
   }
 
+  /** Pauses one BullMQ queue of this instance (diagnostics: what a job kind costs). */
+  async pauseQueue(name: string): Promise<void> {
+    const { Queue } = await import('bullmq');
+    const IORedis = (await import('ioredis')).default;
+    const redis = new IORedis(`redis://127.0.0.1:${this.redisPort}`, { maxRetriesPerRequest: 3 });
+    const q = new Queue(name, { connection: redis as never, prefix: 'mcbench' });
+    try {
+      await q.pause();
+    } finally {
+      await q.close();
+      redis.disconnect();
+    }
+  }
+
   async deliveryStates(): Promise<Record<string, number>> {
     return withPg(this.dbUrl, async (c) => {
       const r = await c.query(`SELECT state, count(*)::int AS n FROM deliveries GROUP BY state`);
