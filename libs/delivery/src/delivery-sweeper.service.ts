@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { deliveryJobId, indexJobId, QueueName, Queues } from '@app/queues';
+import { deliveryJobId, indexJobId, QueueName, Queues, recoveredDeliveryJobId } from '@app/queues';
 import { LOGGER, Logger, Metrics } from '@app/observability';
 import { DeliverMessageHandler } from './deliver-message.job';
 import { DeliveryStore } from './delivery.store';
@@ -41,7 +41,16 @@ export class DeliverySweeper {
     const report: SweepReport = { deliveryJobsEnqueued: 0, expired: 0, indexJobsEnqueued: 0 };
     const delivery = this.queues.queue(QueueName.Delivery);
     for (const due of await this.store.dueUnleased(DUE_SLACK_MS, BATCH)) {
-      if (await this.ensureJob(delivery, 'deliver-message', { messageId: due.messageId, tenantId: due.tenantId }, deliveryJobId(due.messageId, new Date(due.dueAt)))) report.deliveryJobsEnqueued++;
+      const data = { messageId: due.messageId, tenantId: due.tenantId };
+      const jobId = deliveryJobId(due.messageId, new Date(due.dueAt));
+      if (await this.ensureJob(delivery, 'deliver-message', data, jobId)) {
+        report.deliveryJobsEnqueued++;
+      } else if (due.leaseExpiredAt && (await delivery.getJobState(jobId)) === 'active') {
+        // A live worker renews its lease; an "active" job whose lease ran out belongs to a
+        // dead worker and would sit there until BullMQ's stall check. Queue a successor
+        // whose id is fixed by that lease, so several sweepers still add it only once.
+        if (await this.ensureJob(delivery, 'deliver-message', data, recoveredDeliveryJobId(jobId, new Date(due.leaseExpiredAt)))) report.deliveryJobsEnqueued++;
+      }
     }
     report.expired = await this.expireUnattended();
     const index = this.queues.queue(QueueName.Index);

@@ -206,9 +206,9 @@ export class DeliveryStore {
   // ---------------------------------------------------------------- sweeper queries
 
   /** Messages with due rows nobody holds, with their earliest due time. */
-  async dueUnleased(olderThanMs: number, limit: number): Promise<{ messageId: string; tenantId: string; dueAt: Date }[]> {
+  async dueUnleased(olderThanMs: number, limit: number): Promise<{ messageId: string; tenantId: string; dueAt: Date; leaseExpiredAt: Date | null }[]> {
     return this.ds.query(
-      `SELECT message_id AS "messageId", min(tenant_id::text) AS "tenantId", min(next_attempt_at) AS "dueAt"
+      `SELECT message_id AS "messageId", min(tenant_id::text) AS "tenantId", min(next_attempt_at) AS "dueAt", max(lease_expires_at) AS "leaseExpiredAt"
          FROM deliveries
         WHERE state IN ('queued','deferred') AND next_attempt_at <= now() - make_interval(secs => $1::float8 / 1000)
           AND (lease_expires_at IS NULL OR lease_expires_at < now())

@@ -5,14 +5,24 @@ export enum QueueName {
   Maintenance = 'maintenance',
 }
 
-/** Deliver the due recipients of one message (all routes). jobId: `delivery:<messageId>:<dueAtMs>`. */
+/**
+ * Job ids are deterministic so that adding the same work twice adds it once.
+ * BullMQ reserves `:` in custom ids, so the parts are joined with `.`.
+ */
+
+/** Deliver the due recipients of one message (all routes). jobId: `delivery.<messageId>.<dueAtMs>`. */
 export interface DeliverMessageJob { messageId: string; tenantId: string }
-/** Parse one message's blob into its metadata. jobId: `index:<messageId>`. */
+/** Parse one message's blob into its metadata. jobId: `index.<messageId>`. */
 export interface IndexMessageJob { messageId: string; tenantId: string }
 
 export function deliveryJobId(messageId: string, dueAt: Date | number): string {
-  return `delivery:${messageId}:${typeof dueAt === 'number' ? dueAt : dueAt.getTime()}`;
+  return `delivery.${messageId}.${typeof dueAt === 'number' ? dueAt : dueAt.getTime()}`;
 }
 export function indexJobId(messageId: string): string {
-  return `index:${messageId}`;
+  return `index.${messageId}`;
+}
+
+/** Successor of a delivery job whose worker died holding it; fixed by the expired lease. */
+export function recoveredDeliveryJobId(jobId: string, leaseExpiredAt: Date | number): string {
+  return `${jobId}.after-lease.${typeof leaseExpiredAt === 'number' ? leaseExpiredAt : leaseExpiredAt.getTime()}`;
 }
