@@ -45,11 +45,13 @@ export class DeliverySweeper {
       const jobId = deliveryJobId(due.messageId, new Date(due.dueAt));
       if (await this.ensureJob(delivery, 'deliver-message', data, jobId)) {
         report.deliveryJobsEnqueued++;
-      } else if (due.leaseExpiredAt && (await delivery.getJobState(jobId)) === 'active') {
-        // A live worker renews its lease; an "active" job whose lease ran out belongs to a
-        // dead worker and would sit there until BullMQ's stall check. Queue a successor
-        // whose id is fixed by that lease, so several sweepers still add it only once.
-        if (await this.ensureJob(delivery, 'deliver-message', data, recoveredDeliveryJobId(jobId, new Date(due.leaseExpiredAt)))) report.deliveryJobsEnqueued++;
+      } else if ((await delivery.getJobState(jobId)) === 'active' && this.heldByDeadWorker(due)) {
+        // A live worker claims its rows at once and renews the lease; an "active" job
+        // whose rows lie unclaimed or whose lease ran out belongs to a dead worker and
+        // would sit there until BullMQ's stall check. Queue a successor whose id is
+        // fixed by that lease (or due time), so several sweepers still add it once.
+        const successor = recoveredDeliveryJobId(jobId, new Date(due.leaseExpiredAt ?? due.dueAt));
+        if (await this.ensureJob(delivery, 'deliver-message', data, successor)) report.deliveryJobsEnqueued++;
       }
     }
     report.expired = await this.expireUnattended();
@@ -61,6 +63,11 @@ export class DeliverySweeper {
     for (const [state, n] of Object.entries(depth)) this.metrics.queueDepth.set({ state }, n);
     if (report.deliveryJobsEnqueued || report.expired || report.indexJobsEnqueued) this.logger.info(report, 'sweep re-enqueued lost work');
     return report;
+  }
+
+  private heldByDeadWorker(due: { dueAt: Date; leaseExpiredAt: Date | null }): boolean {
+    if (due.leaseExpiredAt) return true;
+    return Date.now() - new Date(due.dueAt).getTime() > this.cfg.DELIVERY_LEASE_SECONDS * 1000;
   }
 
   /**

@@ -123,7 +123,9 @@ describe('crash safety', () => {
         await sendOne(n);
       }
     };
+    const t0 = Date.now();
     await Promise.all(Array.from({ length: SENDERS }, sender));
+    console.log(`sent in ${Date.now() - t0} ms`);
     expect(attempted).toBe(TOTAL);
     expect(acknowledged.size).toBe(TOTAL);
 
