@@ -1,0 +1,2 @@
+export * from './transition-effects';
+export * from './continuity.module';
