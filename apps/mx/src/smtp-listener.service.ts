@@ -289,7 +289,9 @@ export class SmtpListener {
     try {
       accepted = await this.acceptance.accept(inputs, receivedAt);
     } catch (err) {
-      await discardAll(this.blobs, targets);
+      // The blobs stay: a commit whose acknowledgement was lost may still have recorded
+      // them, and deleting would then lose an accepted message. Unreferenced ones are
+      // removed by the retention job's orphan sweep, which checks for the row first.
       throw this.temporary('temporary_failure', session, err, { ...logCtx, stage: 'record' });
     }
 
