@@ -7,6 +7,7 @@ import { ObservabilityModule } from '@app/observability';
 import { DeliveryModule } from '@app/delivery';
 import { MirrorModule } from '@app/mirror';
 import { RetentionModule } from '@app/retention';
+import { RecoveryModule } from '@app/continuity/recovery';
 import { QueueWorkers } from './queue-workers.service';
 
 /** The validated configuration, given to the whole application (tests pass their own). */
@@ -32,6 +33,7 @@ export class WorkerModule {
         DeliveryModule,
         MirrorModule,
         RetentionModule,
+        RecoveryModule,
       ],
       providers: [QueueWorkers],
     };

@@ -61,6 +61,14 @@ export const configSchema = z.object({
   /** Larger messages get only their headers indexed: MailParser keeps text parts in memory. */
   INDEX_MAX_PARSE_BYTES: int(1024, 1024 * 1024 * 1024, 64 * 1024 * 1024),
 
+  // --- replay of held mail after continuity mode (libs/continuity/src/recovery)
+  /** Messages per second released to one tenant's upstream during replay, so a recovering Exchange is not flooded. */
+  REPLAY_RATE_PER_UPSTREAM: z.coerce.number().min(0.1).max(100_000).default(20),
+  /** How often each worker looks for tenants whose held mail is due for release. */
+  REPLAY_TICK_MS: int(50, 60_000, 500),
+  /** Held rows changed per statement (holding on activation, releasing during replay). */
+  REPLAY_BATCH_SIZE: int(1, 100_000, 1000),
+
   SHUTDOWN_GRACE_MS: int(0, 600_000, 30_000),
 });
 

@@ -31,10 +31,12 @@ export interface DeliveryRunReport {
   deferred: number;
   bounced: number;
   expired: number;
+  /** Not attempted or not retried: the tenant is in continuity mode (see claimOrHold and conclude). */
+  held: number;
   dsnQueueId: string | null;
 }
 
-const EMPTY: DeliveryRunReport = { claimed: 0, delivered: 0, deferred: 0, bounced: 0, expired: 0, dsnQueueId: null };
+const EMPTY: DeliveryRunReport = { claimed: 0, delivered: 0, deferred: 0, bounced: 0, expired: 0, held: 0, dsnQueueId: null };
 
 /**
  * Delivers the due recipients of one message: claims them under a lease,
@@ -65,8 +67,9 @@ export class DeliverMessageHandler {
 
   async run(job: DeliverMessageJob): Promise<DeliveryRunReport> {
     const owner = this.newLeaseOwner();
-    const claimed = await this.store.claim(job.messageId, owner, this.cfg.DELIVERY_LEASE_SECONDS);
-    if (claimed.length === 0) return EMPTY;
+    const { claimed, held } = await this.store.claimOrHold(job.messageId, owner, this.cfg.DELIVERY_LEASE_SECONDS);
+    if (held) this.logger.info({ messageId: job.messageId, held }, 'delivery held: the tenant is in continuity mode');
+    if (claimed.length === 0) return { ...EMPTY, held };
     // A slow transaction (a large message, a slow hop) must not outlive its lease, or another worker would send it again.
     const renew = setInterval(() => {
       this.store.renewLease(owner, job.messageId, this.cfg.DELIVERY_LEASE_SECONDS).catch((e) => this.logger.warn({ messageId: job.messageId, err: String(e) }, 'could not renew lease'));
@@ -135,21 +138,26 @@ export class DeliverMessageHandler {
     const updates: DeliveryUpdate[] = [];
     const failedForGood: DsnRecipient[] = [];
     const report: DeliveryRunReport = { ...EMPTY, claimed: attempts.length };
+    // A tenant that went into continuity mode while this attempt ran: its Exchange is down, so
+    // mail for it is held (lifetime frozen, no DSN), not retried or expired.
+    const continuityActive = attempts.some((a) => a.row.routeKind === 'upstream') && (await this.store.tenantMode(message.tenantId)) === 'active';
     for (const a of attempts) {
       const c = classifyAttempt(a.result);
       const reply = describeAttempt(a.result);
       const base = { id: a.row.id, attempted: a.attempted, lastReply: reply, lastRoute: a.route, dsnQueueId: null };
       let state: DeliveryUpdate['state'];
       let next: Date | null = null;
-      if (a.forceExpire) state = 'expired';
+      const holdable = continuityActive && a.row.routeKind === 'upstream';
+      if (a.forceExpire) state = holdable ? 'held' : 'expired';
       else if (c.outcome === 'delivered') state = 'delivered';
       else if (c.outcome === 'bounce') state = 'bounced';
+      else if (holdable) state = 'held';
       else {
         next = nextAttemptAt(a.row.attempts + 1, now, new Date(a.row.expiresAt), { baseSeconds: this.cfg.RETRY_BASE_SECONDS, maxSeconds: this.cfg.RETRY_MAX_SECONDS }, () => jitter);
         state = next ? 'deferred' : 'expired';
       }
       updates.push({ ...base, state, nextAttemptAt: next });
-      report[state === 'delivered' ? 'delivered' : state === 'deferred' ? 'deferred' : state === 'bounced' ? 'bounced' : 'expired']++;
+      report[state]++;
       this.metrics.deliveryAttempts.inc({ route_kind: a.row.routeKind, outcome: state });
       if (state === 'delivered') this.metrics.deliveryLatency.observe({ route_kind: a.row.routeKind }, (now.getTime() - new Date(message.receivedAt).getTime()) / 1000);
       log.info({ recipient: a.row.recipient, state, route: a.route, reply, rule: c.rule, nextAttemptAt: next ?? undefined }, `delivery ${state}`);

@@ -7,9 +7,12 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
  * delivered the next hop answered 250
  * bounced   a permanent failure (5xx); a DSN was queued unless the sender was <>
  * expired   lifetime ran out; a DSN was queued unless the sender was <>
+ * suppressed held, then not replayed: the recipient already had this message (same Message-ID)
  */
-export type DeliveryState = 'queued' | 'deferred' | 'held' | 'delivered' | 'bounced' | 'expired';
+export type DeliveryState = 'queued' | 'deferred' | 'held' | 'delivered' | 'bounced' | 'expired' | 'suppressed';
 export type RouteKind = 'upstream' | 'internet';
+/** recipient: an envelope recipient; copy-back: a copy of mail sent during continuity mode, to the sender's own Exchange mailbox. */
+export type DeliveryPurpose = 'recipient' | 'copy-back';
 
 export const PENDING_DELIVERY_STATES: DeliveryState[] = ['queued', 'deferred', 'held'];
 
@@ -34,5 +37,13 @@ export class Delivery {
   @Column('timestamptz', { name: 'lease_expires_at', nullable: true }) leaseExpiresAt: Date | null;
   /** Queue id of the DSN sent for this recipient, if any. */
   @Column('text', { name: 'dsn_queue_id', nullable: true }) dsnQueueId: string | null;
+  /** When the row was last held (continuity mode); the lifetime left then is kept in heldRemainingSeconds. */
+  @Column('timestamptz', { name: 'held_at', nullable: true }) heldAt: Date | null;
+  @Column('integer', { name: 'held_remaining_seconds', nullable: true }) heldRemainingSeconds: number | null;
+  /** When the replay released it (held → queued). */
+  @Column('timestamptz', { name: 'released_at', nullable: true }) releasedAt: Date | null;
+  @Column('text', { default: 'recipient' }) purpose: DeliveryPurpose;
+  /** For a suppressed row: the delivered row of the same message (Message-ID) and recipient. */
+  @Column('uuid', { name: 'duplicate_of', nullable: true }) duplicateOf: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

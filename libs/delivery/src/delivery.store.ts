@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { DeliveryState, RouteKind } from './delivery.entity';
+import { REMAINING_LIFETIME } from './held-lifetime';
 import type { UpstreamRow } from './next-hop';
 
 /** A delivery row this worker holds a lease on. */
@@ -34,7 +35,7 @@ export interface MessageForDelivery {
 /** The new state of one claimed row after an attempt. */
 export interface DeliveryUpdate {
   id: string;
-  state: Extract<DeliveryState, 'delivered' | 'deferred' | 'bounced' | 'expired'>;
+  state: Extract<DeliveryState, 'delivered' | 'deferred' | 'bounced' | 'expired' | 'held'>;
   /** Whether an attempt was made (false for rows expired by the sweeper without one). */
   attempted: boolean;
   lastReply: string;
@@ -69,16 +70,43 @@ const CLAIMED_COLUMNS = `id, tenant_id AS "tenantId", message_id AS "messageId",
 export class DeliveryStore {
   constructor(private readonly ds: DataSource) {}
 
-  /** Leases the due, unleased rows of one message (queued or deferred). */
+  /** Leases the due, unleased rows of one message (queued or deferred); see claimOrHold. */
   async claim(messageId: string, owner: string, leaseSeconds: number): Promise<ClaimedDelivery[]> {
-    const rows = await this.ds.query(
-      `UPDATE deliveries SET lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3)
-        WHERE message_id = $1 AND state IN ('queued','deferred') AND next_attempt_at <= now()
-          AND (lease_expires_at IS NULL OR lease_expires_at < now())
-        RETURNING ${CLAIMED_COLUMNS}`,
-      [messageId, owner, leaseSeconds],
+    return (await this.claimOrHold(messageId, owner, leaseSeconds)).claimed;
+  }
+
+  /**
+   * Leases the due, unleased rows of one message (queued or deferred). Rows
+   * bound for the Exchange of a tenant in continuity mode are held instead,
+   * in the same statement, so no attempt is made at a server declared down:
+   * their remaining lifetime is kept and restored when the replay releases them.
+   */
+  async claimOrHold(messageId: string, owner: string, leaseSeconds: number): Promise<{ claimed: ClaimedDelivery[]; held: number }> {
+    const hold = `(t.mode = 'active' AND d.route_kind = 'upstream')`;
+    const rows: Array<ClaimedDelivery & { state: DeliveryState }> = unwrapRows(
+      await this.ds.query(
+        `UPDATE deliveries d SET
+            lease_owner = CASE WHEN ${hold} THEN NULL ELSE $2 END,
+            lease_expires_at = CASE WHEN ${hold} THEN NULL ELSE now() + make_interval(secs => $3) END,
+            state = CASE WHEN ${hold} THEN 'held' ELSE d.state END,
+            held_at = CASE WHEN ${hold} THEN now() ELSE d.held_at END,
+            held_remaining_seconds = CASE WHEN ${hold} THEN ${REMAINING_LIFETIME} ELSE d.held_remaining_seconds END
+           FROM tenants t
+          WHERE t.id = d.tenant_id AND d.message_id = $1 AND d.state IN ('queued','deferred') AND d.next_attempt_at <= now()
+            AND (d.lease_expires_at IS NULL OR d.lease_expires_at < now())
+          RETURNING d.id, d.tenant_id AS "tenantId", d.message_id AS "messageId", d.recipient, d.route_kind AS "routeKind", d.attempts,
+                    d.expires_at AS "expiresAt", d.last_reply AS "lastReply", d.last_route AS "lastRoute", d.last_attempt_at AS "lastAttemptAt", d.state`,
+        [messageId, owner, leaseSeconds],
+      ),
     );
-    return (rows[0] && Array.isArray(rows[0]) ? rows[0] : rows) as ClaimedDelivery[];
+    const claimed = rows.filter((r) => r.state !== 'held').map(({ state: _state, ...r }) => r);
+    return { claimed, held: rows.length - claimed.length };
+  }
+
+  /** The tenant's continuity mode now ('active' holds its inbound deliveries). */
+  async tenantMode(tenantId: string): Promise<string> {
+    const rows = await this.ds.query(`SELECT mode FROM tenants WHERE id = $1`, [tenantId]);
+    return rows[0]?.mode ?? 'normal';
   }
 
   /** Leases deferred rows whose lifetime ended more than `graceSeconds` ago and were not attempted since (jobs lost). */
@@ -154,6 +182,8 @@ export class DeliveryStore {
             delivered_at = CASE WHEN v.state = 'delivered' THEN now() ELSE d.delivered_at END,
             next_attempt_at = COALESCE(v.next_attempt_at, d.next_attempt_at),
             dsn_queue_id = COALESCE(v.dsn_queue_id, d.dsn_queue_id),
+            held_at = CASE WHEN v.state = 'held' THEN now() ELSE d.held_at END,
+            held_remaining_seconds = CASE WHEN v.state = 'held' THEN ${REMAINING_LIFETIME} ELSE d.held_remaining_seconds END,
             lease_owner = NULL, lease_expires_at = NULL
           FROM unnest($2::uuid[], $3::text[], $4::boolean[], $5::text[], $6::text[], $7::timestamptz[], $8::text[])
                AS v(id, state, attempted, last_reply, last_route, next_attempt_at, dsn_queue_id)
@@ -235,3 +265,8 @@ export class DeliveryStore {
 }
 
 export class LeaseLostError extends Error {}
+
+function unwrapRows<T>(res: unknown): T[] {
+  // TypeORM answers an UPDATE … RETURNING with [rows, count].
+  return (Array.isArray(res) && Array.isArray(res[0]) ? res[0] : res) as T[];
+}

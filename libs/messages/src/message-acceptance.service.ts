@@ -38,6 +38,11 @@ export interface AcceptancePlan {
   expiresAt: Date;
 }
 
+/** Continuity mode and recovery hold new inbound mail; 'drill' changes nothing for delivery. */
+export function holdsInbound(mode: string | undefined): boolean {
+  return mode === 'active' || mode === 'recovering';
+}
+
 export function planAcceptance(input: AcceptMessageInput, now: Date): AcceptancePlan {
   const seen = new Set<string>();
   const recipients: string[] = [];
@@ -77,6 +82,11 @@ export class MessageAcceptance {
     const plans = messages.map((m) => planAcceptance(m, now));
     return this.ds.transaction(async (em) => {
       const accepted: AcceptedMessage[] = [];
+      // Read in this transaction: mail for a tenant in continuity mode is held from the start, and
+      // during recovery it queues behind the replay (which releases in arrival order).
+      const modes = new Map<string, string>(
+        (await em.query(`SELECT id, mode FROM tenants WHERE id = ANY($1::uuid[])`, [[...new Set(messages.map((m) => m.tenantId))]])).map((r: { id: string; mode: string }) => [r.id, r.mode]),
+      );
       for (let i = 0; i < messages.length; i++) {
         const m = messages[i];
         const p = plans[i];
@@ -86,10 +96,11 @@ export class MessageAcceptance {
           [m.tenantId, m.queueId, m.blobKey, m.sizeBytes, m.mailFrom, p.recipients, m.clientAddress, m.clientHelo, m.body8bitmime, m.smtputf8, m.receivedAt],
         );
         const messageId = rows[0].id;
+        const held = holdsInbound(modes.get(m.tenantId));
         await em.query(
-          `INSERT INTO deliveries (tenant_id, message_id, recipient, route_kind, state, next_attempt_at, expires_at)
-           SELECT $1, $2, r, 'upstream', 'queued', $4, $5 FROM unnest($3::text[]) AS r`,
-          [m.tenantId, messageId, p.recipients, p.nextAttemptAt, p.expiresAt],
+          `INSERT INTO deliveries (tenant_id, message_id, recipient, route_kind, state, next_attempt_at, expires_at, held_at, held_remaining_seconds)
+           SELECT $1, $2, r, 'upstream', $6, $4, $5, CASE WHEN $7::boolean THEN $4::timestamptz END, CASE WHEN $7::boolean THEN $8::integer END FROM unnest($3::text[]) AS r`,
+          [m.tenantId, messageId, p.recipients, p.nextAttemptAt, p.expiresAt, held ? 'held' : 'queued', held, m.deliveryLifetimeSeconds],
         );
         if (p.mirrorMailboxIds.length) {
           await em.query(
