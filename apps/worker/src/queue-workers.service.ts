@@ -2,11 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ConnectionOptions, Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { DeliverMessageJob, IndexMessageJob, QueueName, Queues, redisConnection } from '@app/queues';
+import { ApplyTransitionEffectsJob, DeliverMessageJob, IndexMessageJob, QueueName, Queues, redisConnection } from '@app/queues';
 import { LOGGER, Logger } from '@app/observability';
 import { DeliverMessageHandler, DeliverySweeper } from '@app/delivery';
 import { MessageIndexer } from '@app/mirror';
 import { RetentionService } from '@app/retention';
+import { ApplyTransitionEffectsHandler, ContinuityWorker } from '@app/continuity';
 
 export const RETENTION_SCHEDULER_ID = 'retention';
 export const RETENTION_JOB = 'run-retention';
@@ -30,6 +31,8 @@ export class QueueWorkers {
     private readonly sweeper: DeliverySweeper,
     private readonly indexer: MessageIndexer,
     private readonly retention: RetentionService,
+    private readonly transitionEffects: ApplyTransitionEffectsHandler,
+    private readonly continuity: ContinuityWorker,
     private readonly queues: Queues,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -37,12 +40,14 @@ export class QueueWorkers {
   async start(): Promise<void> {
     this.consume<DeliverMessageJob>(QueueName.Delivery, this.cfg.WORKER_CONCURRENCY, (job) => this.deliver.run(job.data));
     this.consume<IndexMessageJob>(QueueName.Index, this.cfg.INDEX_CONCURRENCY, (job) => this.indexer.index(job.data));
+    this.consume<ApplyTransitionEffectsJob>(QueueName.Continuity, 4, (job) => this.transitionEffects.run(job.data));
     this.consume<unknown>(QueueName.Maintenance, 1, async (job) => {
       if (job.name === RETENTION_JOB) return this.retention.runOnce();
       throw new Error(`unknown maintenance job ${job.name}`);
     });
     await this.queues.queue(QueueName.Maintenance).upsertJobScheduler(RETENTION_SCHEDULER_ID, { every: this.cfg.RETENTION_INTERVAL_MS }, { name: RETENTION_JOB });
     this.sweepTimer = setInterval(() => this.sweepNow(), this.cfg.SWEEP_INTERVAL_MS);
+    this.continuity.start(); // probes, circuit breaker, transition-effects sweeper
     this.sweepNow();
   }
 
@@ -82,6 +87,7 @@ export class QueueWorkers {
     if (this.stopped) return;
     this.stopped = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.continuity.stop();
     const closing = Promise.all([this.sweeping, ...this.workers.map(({ worker }) => worker.close())]);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([

@@ -8,6 +8,7 @@ import { DeliveryModule } from '@app/delivery';
 import { MirrorModule } from '@app/mirror';
 import { RetentionModule } from '@app/retention';
 import { RecoveryModule } from '@app/continuity/recovery';
+import { ContinuityModule } from '@app/continuity';
 import { QueueWorkers } from './queue-workers.service';
 
 /** The validated configuration, given to the whole application (tests pass their own). */
@@ -30,6 +31,7 @@ export class WorkerModule {
         BlobStoreModule,
         QueuesModule,
         ObservabilityModule.forApp('worker'),
+        ContinuityModule,
         DeliveryModule,
         MirrorModule,
         RetentionModule,

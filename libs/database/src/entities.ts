@@ -8,6 +8,7 @@ import { DistributionGroup, GroupMember } from '@app/mailboxes/distribution-grou
 import { Message } from '@app/messages/message.entity';
 import { MirrorEntry } from '@app/messages/mirror-entry.entity';
 import { Delivery } from '@app/delivery/delivery.entity';
+import { TenantAdmin } from '@app/continuity/tenant-admin.entity';
 
 /** Every entity of the one DataSource; domain libraries own their files. */
-export const ENTITIES = [Tenant, TenantDomain, UpstreamGroup, Upstream, Mailbox, Alias, DistributionGroup, GroupMember, Message, MirrorEntry, Delivery];
+export const ENTITIES = [Tenant, TenantDomain, UpstreamGroup, Upstream, Mailbox, Alias, DistributionGroup, GroupMember, Message, MirrorEntry, Delivery, TenantAdmin];

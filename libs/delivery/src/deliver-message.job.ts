@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { APP_CONFIG, AppConfig } from '@app/config';
@@ -13,6 +13,7 @@ import { hopLabel } from './next-hop';
 import { nextAttemptAt } from './retry-schedule';
 import { RouteGroup, RoutePlanner } from './route-planner.service';
 import { SMTP_SENDER, SmtpSender } from './smtp-sender.port';
+import { UPSTREAM_EVIDENCE, UpstreamEvidenceSink } from './upstream-evidence.port';
 
 /** One recipient's result of this attempt. */
 export interface RecipientAttempt {
@@ -47,6 +48,8 @@ const EMPTY: DeliveryRunReport = { claimed: 0, delivered: 0, deferred: 0, bounce
  */
 @Injectable()
 export class DeliverMessageHandler {
+  /** Continuity detection counts what deliveries to upstreams see (absent where continuity is not wired). */
+  @Optional() @Inject(UPSTREAM_EVIDENCE) private readonly evidence?: UpstreamEvidenceSink;
   private readonly workerId = `${hostname()}:${process.pid}`;
 
   constructor(
@@ -110,6 +113,7 @@ export class DeliverMessageHandler {
         envelope: { from: message.mailFrom, to, use8BitMime: message.body8bitmime, smtputf8: message.smtputf8, size: Number(message.sizeBytes) },
         openMessage: () => this.blobs.openRead(message.blobKey),
       });
+      if (hop.source === 'upstream') this.evidence?.recordDeliveryEvidence(message.tenantId, hop, res.stage === 'connect' ? res.error : res.final);
       if (res.stage === 'connect') {
         log.warn({ route, reason: describeAttempt(res.error) }, 'next hop unavailable, trying the next one');
         failures.push(`${route} ${describeAttempt(res.error)}`);

@@ -5,6 +5,7 @@ export * from './next-hop';
 export * from './dsn-builder';
 export * from './dns-resolver.port';
 export * from './smtp-sender.port';
+export * from './upstream-evidence.port';
 export * from './nodemailer-smtp-sender';
 export * from './delivery.store';
 export * from './route-planner.service';

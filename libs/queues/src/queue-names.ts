@@ -3,6 +3,7 @@ export enum QueueName {
   Delivery = 'delivery',
   Index = 'index',
   Maintenance = 'maintenance',
+  Continuity = 'continuity',
 }
 
 /**
@@ -23,6 +24,13 @@ export function indexJobId(messageId: string): string {
 }
 
 /** Successor of a delivery job whose worker died holding it; fixed by the expired lease. */
+/** Run the registered effects of one continuity transition (and earlier ones of its tenant still pending). jobId: `transition.<transitionId>`. */
+export interface ApplyTransitionEffectsJob { transitionId: string; tenantId: string }
+
+export function transitionEffectsJobId(transitionId: string): string {
+  return `transition.${transitionId}`;
+}
+
 export function recoveredDeliveryJobId(jobId: string, leaseExpiredAt: Date | number): string {
   return `${jobId}.after-lease.${typeof leaseExpiredAt === 'number' ? leaseExpiredAt : leaseExpiredAt.getTime()}`;
 }
