@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { CliContext } from './cli-context';
 import { describeFailure, ExitCode, Output } from './cli-output';
 import { registerCommands } from './directory-commands';
+import { registerRecoveryCommands } from './recovery-commands';
 import { registerContinuityCommands } from './continuity-commands';
 
 /**
@@ -19,6 +20,7 @@ export async function run(argv: string[]): Promise<number> {
     .exitOverride();
   let exitCode: number = ExitCode.ok;
   registerCommands(program, ctx, (code) => (exitCode = code));
+  registerRecoveryCommands(program);
   registerContinuityCommands(program);
   const out = new Output(argv.includes('--json'));
   try {

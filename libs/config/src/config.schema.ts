@@ -83,6 +83,40 @@ export const configSchema = z.object({
   /** Upstream observations (probe and delivery evidence) are kept this long for the status view. */
   OBSERVATION_RETENTION_HOURS: int(1, 24 * 365, 168),
 
+  // --- outbound to the internet, DKIM and inbound authentication (libs/delivery, libs/dkim, libs/mail-auth)
+  /** Connections this worker opens at once to one destination host; rate-limit replies lower it for a while. */
+  DELIVERY_MAX_PER_DESTINATION: int(1, 1000, 10),
+  /** Retry delay after a greylisting reply (451 4.7.1), instead of the exponential backoff. */
+  GREYLIST_RETRY_SECONDS: int(1, 86400, 300),
+  /** After a rate-limit reply (421 4.7.0, 450 4.7.1) a destination gets one connection at a time, and retries wait at least this long. */
+  DESTINATION_SLOWDOWN_SECONDS: int(1, 86400, 600),
+  /** Port of MX hosts; 25 on the internet, another one in laboratories and tests. */
+  INTERNET_SMTP_PORT: int(1, 65535, 25),
+  /** Honour MTA-STS policies (RFC 8461) of destination domains. */
+  MTA_STS_ENABLED: bool.default(true),
+  /** AES-256-GCM key for DKIM private keys at rest: 32 bytes as base64 or hex; required outside development and test. */
+  DKIM_KEY_ENCRYPTION_KEY: z.string().regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, 'expected 32 bytes as 64 hex digits or base64').optional(),
+  /** How long a replaced DKIM key stays published (retiring) after its successor became active. */
+  DKIM_ROTATION_OVERLAP_SECONDS: int(0, 365 * 86400, 7 * 86400),
+  /** How often the worker looks in DNS for pending DKIM keys and retires old ones. */
+  DKIM_CHECK_INTERVAL_MS: int(1000, 86400_000, 3600_000),
+  /** Inbound SPF/DKIM/DMARC/ARC verification gives up after this long and records temperror. */
+  AUTH_VERIFY_TIMEOUT_MS: int(100, 120_000, 10_000),
+
+  // --- continuity detection (libs/continuity): tenants set their own probe interval, thresholds and hysteresis
+  /** How often each worker looks for upstreams due for a probe (the per-tenant interval decides which are due). */
+  PROBE_TICK_MS: int(50, 60_000, 1000),
+  /** Connect, greeting, EHLO, STARTTLS and the optional canary RCPT must all finish within this. */
+  PROBE_TIMEOUT_MS: int(200, 120_000, 10_000),
+  /** Probes one worker runs at once. */
+  PROBE_CONCURRENCY: int(1, 1000, 32),
+  /** Circuit breaker: trip when more than this share of the tenants with upstreams fail at once… */
+  BREAKER_FAILING_SHARE: z.coerce.number().min(0).max(1).default(0.5),
+  /** …and at least this many tenants do. */
+  BREAKER_MIN_FAILING_TENANTS: int(1, 1_000_000, 3),
+  /** Upstream observations (probe and delivery evidence) are kept this long for the status view. */
+  OBSERVATION_RETENTION_HOURS: int(1, 24 * 365, 168),
+
   SHUTDOWN_GRACE_MS: int(0, 600_000, 30_000),
 });
 

@@ -214,6 +214,17 @@ export class RecoveryStore {
     return rows;
   }
 
+  /** Held rows, and rows released since `since` by state (the operator's view of a replay). */
+  async replayCounts(tenantId: string, since: Date | null): Promise<Record<string, number>> {
+    const rows: { state: string; n: number }[] = await this.ds.query(
+      `SELECT state, count(*)::int AS n FROM deliveries
+        WHERE tenant_id = $1 AND (state = 'held' OR ($2::timestamptz IS NOT NULL AND released_at >= $2))
+        GROUP BY state`,
+      [tenantId, since],
+    );
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+
   /** Tenants whose held mail has nobody to release it: back to normal (or in a drill) with rows still held. */
   async tenantsWithStrayHeld(): Promise<string[]> {
     const rows: { id: string }[] = await this.ds.query(

@@ -14,6 +14,24 @@ import { enqueueDelivery, settleTenant, startTestWorker, testConfig } from '../.
 import { inversions, modeOf, rowsOf, startStallingUpstream, transition } from './recovery-harness';
 
 const RATE = 5;
+
+/** Runs the operator CLI in-process and returns what it printed on stdout. */
+async function cliOutput(args: string[]): Promise<string> {
+  const { run } = await import('../../../../apps/cli/src/main');
+  let out = '';
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    out += chunk.toString();
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    const code = await run(['node', 'cli', ...args]);
+    if (code !== 0) throw new Error(`cli ${args.join(' ')} exited ${code}: ${out}`);
+  } finally {
+    process.stdout.write = write;
+  }
+  return out;
+}
 jest.setTimeout(45_000);
 
 /**
@@ -211,6 +229,15 @@ describe('continuity: holding and replay', () => {
     // Stored with the event.
     const stored = await withDb(async (db) => (await db.query(`SELECT report FROM continuity_events WHERE tenant_id = $1`, [t.id])).rows[0].report);
     expect(stored.totals).toMatchObject({ replayed: 11, copiedBack: 1 });
+
+    // The operator sees the same through the CLI.
+    const text = await cliOutput(['recovery', 'report', '--tenant', t.slug]);
+    expect(text).toContain('nothing is missing');
+    expect(text).toMatch(new RegExp(`${ann.address.replace(/[.]/g, '\\.')}\\s+5\\s+5\\s+1\\s+0\\s+1\\s+1\\s+0`));
+    const json = JSON.parse(await cliOutput(['--json', 'recovery', 'report', '--tenant', t.slug, '--event', activation.id]));
+    expect(json.totals).toEqual(r.totals);
+    const status = JSON.parse(await cliOutput(['--json', 'recovery', 'status', '--tenant', t.slug]));
+    expect(status).toMatchObject({ mode: 'normal', held: 0, releasedDelivered: 11, suppressed: 1 });
   });
 
   it('reports a message that fails on replay with its reason', async () => {
