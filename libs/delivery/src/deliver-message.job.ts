@@ -10,7 +10,8 @@ import { BounceService } from './bounce.service';
 import { ClaimedDelivery, DeliveryStore, DeliveryUpdate, DsnRecord, MessageForDelivery } from './delivery.store';
 import type { DsnRecipient } from './dsn-builder';
 import { hopLabel } from './next-hop';
-import { nextAttemptAt } from './retry-schedule';
+import { retryAfter } from './retry-schedule';
+import { OutgoingMessages, PreparedMessage } from './outgoing-message.service';
 import { RouteGroup, RoutePlanner } from './route-planner.service';
 import { SMTP_SENDER, SmtpSender } from './smtp-sender.port';
 import { UPSTREAM_EVIDENCE, UpstreamEvidenceSink } from './upstream-evidence.port';
@@ -53,9 +54,10 @@ export class DeliverMessageHandler {
   private readonly workerId = `${hostname()}:${process.pid}`;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly cfg: Pick<AppConfig, 'DELIVERY_LEASE_SECONDS' | 'RETRY_BASE_SECONDS' | 'RETRY_MAX_SECONDS'>,
+    @Inject(APP_CONFIG) private readonly cfg: Pick<AppConfig, 'DELIVERY_LEASE_SECONDS' | 'RETRY_BASE_SECONDS' | 'RETRY_MAX_SECONDS' | 'GREYLIST_RETRY_SECONDS' | 'DESTINATION_SLOWDOWN_SECONDS'>,
     private readonly store: DeliveryStore,
     private readonly planner: RoutePlanner,
+    private readonly outgoing: OutgoingMessages,
     private readonly bounces: BounceService,
     @Inject(SMTP_SENDER) private readonly sender: SmtpSender,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
@@ -86,7 +88,8 @@ export class DeliverMessageHandler {
         return EMPTY;
       }
       const groups = await this.planner.plan(claimed);
-      const attempts = (await Promise.all(groups.map((g) => this.attemptRoute(message, g)))).flat();
+      const prepared = await this.outgoing.prepare(message);
+      const attempts = (await Promise.all(groups.map((g) => this.attemptRoute(message, g, prepared)))).flat();
       return await this.conclude(owner, message, attempts);
     } catch (e) {
       await this.store.releaseLease(owner, [job.messageId]).catch(() => undefined);
@@ -97,7 +100,7 @@ export class DeliverMessageHandler {
   }
 
   /** One transaction with the first hop that takes a session; the next hop only when this one cannot be reached. */
-  private async attemptRoute(message: MessageForDelivery, group: RouteGroup): Promise<RecipientAttempt[]> {
+  private async attemptRoute(message: MessageForDelivery, group: RouteGroup, prepared: PreparedMessage): Promise<RecipientAttempt[]> {
     const log = this.logger.child({ queueId: message.queueId });
     if (group.kind === 'failed') {
       return group.recipients.map((row) => ({ row, result: group.failure, route: null, attempted: true }));
@@ -110,8 +113,9 @@ export class DeliverMessageHandler {
       const route = hopLabel(hop);
       const res = await this.sender.send({
         hop,
-        envelope: { from: message.mailFrom, to, use8BitMime: message.body8bitmime, smtputf8: message.smtputf8, size: Number(message.sizeBytes) },
-        openMessage: () => this.blobs.openRead(message.blobKey),
+        envelope: { from: message.mailFrom, to, use8BitMime: message.body8bitmime, smtputf8: message.smtputf8, size: Number(message.sizeBytes) + prepared.extraBytes },
+        // Authentication-Results in front of inbound mail, DKIM signatures on mail we sign; the stored bytes follow unchanged.
+        openMessage: () => prepared.open(),
       });
       if (hop.source === 'upstream') this.evidence?.recordDeliveryEvidence(message.tenantId, hop, res.stage === 'connect' ? res.error : res.final);
       if (res.stage === 'connect') {
@@ -157,7 +161,8 @@ export class DeliverMessageHandler {
       else if (c.outcome === 'bounce') state = 'bounced';
       else if (holdable) state = 'held';
       else {
-        next = nextAttemptAt(a.row.attempts + 1, now, new Date(a.row.expiresAt), { baseSeconds: this.cfg.RETRY_BASE_SECONDS, maxSeconds: this.cfg.RETRY_MAX_SECONDS }, () => jitter);
+        // Greylisting comes back after a short delay, rate limits after the slow-down period, the rest by backoff.
+        next = retryAfter(c.retry, a.row.attempts + 1, now, new Date(a.row.expiresAt), this.retryPolicy(), () => jitter);
         state = next ? 'deferred' : 'expired';
       }
       updates.push({ ...base, state, nextAttemptAt: next });
@@ -207,6 +212,10 @@ export class DeliverMessageHandler {
       await this.enqueue(QueueName.Delivery, { messageId: message.id, tenantId: message.tenantId }, deliveryJobId(message.id, t), t - Date.now(), message.queueId);
     }
     return report;
+  }
+
+  private retryPolicy() {
+    return { baseSeconds: this.cfg.RETRY_BASE_SECONDS, maxSeconds: this.cfg.RETRY_MAX_SECONDS, greylistSeconds: this.cfg.GREYLIST_RETRY_SECONDS, slowDownSeconds: this.cfg.DESTINATION_SLOWDOWN_SECONDS };
   }
 
   /** Redis only schedules: a failed enqueue is logged and left to the sweeper, never allowed to undo recorded work. */

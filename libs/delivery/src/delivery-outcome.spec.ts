@@ -35,3 +35,26 @@ describe('classifyAttempt', () => {
     expect(describeAttempt({ kind: 'connection', errorCode: 'ECONNREFUSED', message: 'h:25 refused' })).toBe('ECONNREFUSED: h:25 refused');
   });
 });
+
+describe('greylisting and rate limits (bounce classification as data)', () => {
+  it('retries greylisting replies soon, not by the full backoff', () => {
+    expect(classifyAttempt(reply(451, '4.7.1', 'Greylisted, please try again later'))).toMatchObject({ outcome: 'retry', retry: 'greylist', rule: 'greylisted-text' });
+    expect(classifyAttempt(reply(450, '4.2.0', 'Recipient address rejected: Greylisted for 300 seconds'))).toMatchObject({ outcome: 'retry', retry: 'greylist' });
+    expect(classifyAttempt(reply(451, '4.7.1', 'Try again later'))).toMatchObject({ outcome: 'retry', retry: 'greylist', rule: 'greylisted-451' });
+  });
+
+  it('slows down for rate-limit replies', () => {
+    expect(classifyAttempt(reply(421, '4.7.0', 'Try again later, closing connection'))).toMatchObject({ outcome: 'retry', retry: 'slow-down', status: '4.7.0' });
+    expect(classifyAttempt(reply(450, '4.7.1', 'Try later'))).toMatchObject({ outcome: 'retry', retry: 'slow-down' });
+    expect(classifyAttempt(reply(451, '4.7.1', 'Our system has detected an unusual rate of unsolicited mail'))).toMatchObject({ retry: 'slow-down', rule: 'rate-limited-text' });
+    expect(classifyAttempt(reply(421, '4.7.28', 'Gmail has detected an unusual rate of mail'))).toMatchObject({ retry: 'slow-down' });
+    // too many recipients in one transaction is no reason to wait long
+    expect(classifyAttempt(reply(452, '4.5.3', 'Too many recipients'))).toMatchObject({ outcome: 'retry', retry: 'backoff' });
+  });
+
+  it('keeps ordinary temporary failures on the backoff, and an enforced MTA-STS policy without a valid MX waiting', () => {
+    expect(classifyAttempt(reply(451, '4.3.0', 'Local error'))).toMatchObject({ outcome: 'retry', retry: 'backoff' });
+    expect(classifyAttempt({ kind: 'route', reason: 'mta-sts', message: 'x' })).toMatchObject({ outcome: 'retry', status: '4.7.5' });
+    expect(classifyAttempt({ kind: 'connection', errorCode: 'ETHROTTLED', message: 'busy' })).toMatchObject({ outcome: 'retry', rule: 'destination-busy', retry: 'backoff' });
+  });
+});

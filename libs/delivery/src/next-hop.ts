@@ -8,7 +8,7 @@ import type { AttemptResult } from './delivery-outcome';
  *  verify        STARTTLS required, certificate verified against public CAs for the host name
  *  pinned        STARTTLS required, only the pinned certificate is trusted and its fingerprint must match
  *  none          plain SMTP (laboratories and the demo)
- *  opportunistic STARTTLS when offered, unverified, plain otherwise (the internet today; MTA-STS later)
+ *  opportunistic STARTTLS when offered, unverified, plain otherwise (the internet, unless MTA-STS enforces verify)
  */
 export type HopTls = { kind: 'verify' } | { kind: 'pinned'; certPem: string } | { kind: 'none' } | { kind: 'opportunistic' };
 
@@ -97,7 +97,7 @@ export type MxAnswer =
  * MX hosts by preference (equal preferences shuffled), the domain itself when
  * it has no MX, a permanent failure for a null MX or a domain that does not exist.
  */
-export function internetHops(domain: string, answer: MxAnswer, random: () => number = Math.random): { hops: NextHop[] } | { failure: AttemptResult } {
+export function internetHops(domain: string, answer: MxAnswer, random: () => number = Math.random, port = 25): { hops: NextHop[] } | { failure: AttemptResult } {
   const tls: HopTls = { kind: 'opportunistic' };
   switch (answer.kind) {
     case 'nxdomain':
@@ -105,13 +105,13 @@ export function internetHops(domain: string, answer: MxAnswer, random: () => num
     case 'error':
       return { failure: { kind: 'route', reason: 'dns-temporary', message: `MX lookup for ${domain} failed: ${answer.code}` } };
     case 'no-mx':
-      return { hops: [{ host: domain, port: 25, tls, source: 'address' }] };
+      return { hops: [{ host: domain, port, tls, source: 'address' }] };
     case 'mx': {
       const isNull = (r: MxRecord) => r.exchange === '' || r.exchange === '.';
       const real = answer.records.filter((r) => !isNull(r));
       if (real.length === 0) {
         if (answer.records.length > 0) return { failure: { kind: 'route', reason: 'null-mx', message: `domain ${domain} does not accept mail (null MX)` } };
-        return { hops: [{ host: domain, port: 25, tls, source: 'address' }] };
+        return { hops: [{ host: domain, port, tls, source: 'address' }] };
       }
       const keyed = real.map((r) => ({ r, k: random() }));
       keyed.sort((a, b) => a.r.priority - b.r.priority || a.k - b.k);
@@ -121,7 +121,7 @@ export function internetHops(domain: string, answer: MxAnswer, random: () => num
         const host = r.exchange.toLowerCase().replace(/\.$/, '');
         if (seen.has(host)) continue;
         seen.add(host);
-        hops.push({ host, port: 25, tls, source: 'mx' });
+        hops.push({ host, port, tls, source: 'mx' });
       }
       return { hops };
     }

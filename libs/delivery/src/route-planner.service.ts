@@ -4,6 +4,8 @@ import type { AttemptResult } from './delivery-outcome';
 import { DNS_RESOLVER, DnsResolver } from './dns-resolver.port';
 import type { ClaimedDelivery } from './delivery.store';
 import { DeliveryStore } from './delivery.store';
+import { applyMtaSts } from './mta-sts';
+import { MtaStsPolicies } from './mta-sts-policies.service';
 import { hopKey, internetHops, NextHop, parseStaticRoutes, recipientDomain, StaticRoute, staticRouteFor, upstreamHops, UpstreamRow } from './next-hop';
 
 /** Recipients that share a route: one SMTP transaction carries them all. */
@@ -28,12 +30,18 @@ export class RoutePlanner {
   private readonly domainOwners = new TtlCache<string, string | null>(DIRECTORY_CACHE_MS);
   private readonly upstreams = new TtlCache<string, UpstreamRow[]>(DIRECTORY_CACHE_MS);
 
+  private readonly mxPort: number;
+  private readonly mtaStsEnabled: boolean;
+
   constructor(
-    @Inject(APP_CONFIG) cfg: Pick<AppConfig, 'STATIC_ROUTES'>,
+    @Inject(APP_CONFIG) cfg: Pick<AppConfig, 'STATIC_ROUTES' | 'INTERNET_SMTP_PORT' | 'MTA_STS_ENABLED'>,
     @Inject(DNS_RESOLVER) private readonly dns: DnsResolver,
     private readonly store: DeliveryStore,
+    private readonly mtaSts: MtaStsPolicies,
   ) {
     this.staticRoutes = parseStaticRoutes(cfg.STATIC_ROUTES);
+    this.mxPort = cfg.INTERNET_SMTP_PORT ?? 25;
+    this.mtaStsEnabled = cfg.MTA_STS_ENABLED ?? true;
   }
 
   async plan(rows: ClaimedDelivery[]): Promise<RouteGroup[]> {
@@ -64,10 +72,17 @@ export class RoutePlanner {
         planned.push({ kind: 'failed', recipients, failure: { kind: 'route', reason: 'no-such-domain', message: 'recipient has no domain' } });
         continue;
       }
-      const r = internetHops(domain, await this.dns.resolveMx(domain));
+      const r = await this.internetRoute(domain);
       planned.push('hops' in r ? { kind: 'hops', hops: r.hops, recipients } : { kind: 'failed', failure: r.failure, recipients });
     }
     return mergeSameHops(planned);
+  }
+
+  /** MX lookup (preference order, A/AAAA fallback, null MX), then the domain's MTA-STS policy. Static routes skip both. */
+  private async internetRoute(domain: string): Promise<{ hops: NextHop[] } | { failure: AttemptResult }> {
+    const r = internetHops(domain, await this.dns.resolveMx(domain), Math.random, this.mxPort);
+    if (!('hops' in r) || !this.mtaStsEnabled) return r;
+    return applyMtaSts(domain, r.hops, await this.mtaSts.policyFor(domain));
   }
 }
 

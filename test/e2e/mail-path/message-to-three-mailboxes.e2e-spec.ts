@@ -63,8 +63,8 @@ describe('mail path', () => {
     }, { what: 'the message at the upstream' });
     expect(delivered.rcptTo.sort()).toEqual([...to].sort());
     const text = delivered.raw.toString('utf8');
-    // Prepended trace header naming the queue id, then exactly the bytes sent.
-    expect(text.startsWith('Received: ')).toBe(true);
+    // Prepended authentication results and trace header naming the queue id, then exactly the bytes sent.
+    expect(text).toMatch(/^Authentication-Results: [^;\r\n]+;\r\n(?: .*\r\n)+Received: /);
     expect(text).toContain(`id ${queueId}`);
     expect(text.endsWith(raw)).toBe(true);
     expect((await upstream.received()).filter((m) => m.raw.toString('utf8').includes(queueId as string))).toHaveLength(1);
