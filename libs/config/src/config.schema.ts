@@ -69,20 +69,6 @@ export const configSchema = z.object({
   /** Held rows changed per statement (holding on activation, releasing during replay). */
   REPLAY_BATCH_SIZE: int(1, 100_000, 1000),
 
-  // --- continuity detection (libs/continuity): tenants set their own probe interval, thresholds and hysteresis
-  /** How often each worker looks for upstreams due for a probe (the per-tenant interval decides which are due). */
-  PROBE_TICK_MS: int(50, 60_000, 1000),
-  /** Connect, greeting, EHLO, STARTTLS and the optional canary RCPT must all finish within this. */
-  PROBE_TIMEOUT_MS: int(200, 120_000, 10_000),
-  /** Probes one worker runs at once. */
-  PROBE_CONCURRENCY: int(1, 1000, 32),
-  /** Circuit breaker: trip when more than this share of the tenants with upstreams fail at once… */
-  BREAKER_FAILING_SHARE: z.coerce.number().min(0).max(1).default(0.5),
-  /** …and at least this many tenants do. */
-  BREAKER_MIN_FAILING_TENANTS: int(1, 1_000_000, 3),
-  /** Upstream observations (probe and delivery evidence) are kept this long for the status view. */
-  OBSERVATION_RETENTION_HOURS: int(1, 24 * 365, 168),
-
   // --- outbound to the internet, DKIM and inbound authentication (libs/delivery, libs/dkim, libs/mail-auth)
   /** Connections this worker opens at once to one destination host; rate-limit replies lower it for a while. */
   DELIVERY_MAX_PER_DESTINATION: int(1, 1000, 10),
