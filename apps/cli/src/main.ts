@@ -4,6 +4,7 @@ import { CliContext } from './cli-context';
 import { describeFailure, ExitCode, Output } from './cli-output';
 import { registerCommands } from './directory-commands';
 import { registerRecoveryCommands } from './recovery-commands';
+import { registerCredentialsCommands } from './credentials-commands';
 import { registerContinuityCommands } from './continuity-commands';
 
 /**
@@ -21,6 +22,7 @@ export async function run(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.ok;
   registerCommands(program, ctx, (code) => (exitCode = code));
   registerRecoveryCommands(program);
+  registerCredentialsCommands(program);
   registerContinuityCommands(program);
   const out = new Output(argv.includes('--json'));
   try {

@@ -2,12 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ConnectionOptions, Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { ApplyTransitionEffectsJob, DeliverMessageJob, IndexMessageJob, QueueName, Queues, redisConnection } from '@app/queues';
+import { ApplyTransitionEffectsJob, DeliverMessageJob, IndexMessageJob, SendSmsJob, QueueName, Queues, redisConnection } from '@app/queues';
 import { LOGGER, Logger } from '@app/observability';
 import { DeliverMessageHandler, DeliverySweeper } from '@app/delivery';
 import { MessageIndexer } from '@app/mirror';
 import { RetentionService } from '@app/retention';
 import { ApplyTransitionEffectsHandler, ContinuityWorker } from '@app/continuity';
+import { SendSmsHandler, SmsSweeper } from '@app/sms';
 
 export const RETENTION_SCHEDULER_ID = 'retention';
 export const RETENTION_JOB = 'run-retention';
@@ -31,6 +32,8 @@ export class QueueWorkers {
     private readonly sweeper: DeliverySweeper,
     private readonly indexer: MessageIndexer,
     private readonly retention: RetentionService,
+    private readonly sendSms: SendSmsHandler,
+    private readonly smsSweeper: SmsSweeper,
     private readonly transitionEffects: ApplyTransitionEffectsHandler,
     private readonly continuity: ContinuityWorker,
     private readonly queues: Queues,
@@ -40,6 +43,7 @@ export class QueueWorkers {
   async start(): Promise<void> {
     this.consume<DeliverMessageJob>(QueueName.Delivery, this.cfg.WORKER_CONCURRENCY, (job) => this.deliver.run(job.data));
     this.consume<IndexMessageJob>(QueueName.Index, this.cfg.INDEX_CONCURRENCY, (job) => this.indexer.index(job.data));
+    this.consume<SendSmsJob>(QueueName.Sms, this.cfg.SMS_CONCURRENCY, (job) => this.sendSms.run(job.data));
     this.consume<ApplyTransitionEffectsJob>(QueueName.Continuity, 4, (job) => this.transitionEffects.run(job.data));
     this.consume<unknown>(QueueName.Maintenance, 1, async (job) => {
       if (job.name === RETENTION_JOB) return this.retention.runOnce();
@@ -54,8 +58,7 @@ export class QueueWorkers {
   /** Runs one sweep unless one is running (sweeps never overlap). */
   sweepNow(): Promise<unknown> {
     if (this.stopped) return Promise.resolve();
-    this.sweeping ??= this.sweeper
-      .sweepOnce()
+    this.sweeping ??= Promise.all([this.sweeper.sweepOnce(), this.smsSweeper.sweepOnce()])
       .catch((e) => this.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'sweep failed'))
       .finally(() => {
         this.sweeping = null;

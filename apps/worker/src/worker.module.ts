@@ -8,6 +8,9 @@ import { DeliveryModule } from '@app/delivery';
 import { MirrorModule } from '@app/mirror';
 import { RetentionModule } from '@app/retention';
 import { RecoveryModule } from '@app/continuity/recovery';
+import { SmsModule } from '@app/sms';
+import { NotificationsModule } from '@app/notifications';
+import { CredentialsModule } from '@app/credentials';
 import { ContinuityModule } from '@app/continuity';
 import { QueueWorkers } from './queue-workers.service';
 
@@ -35,6 +38,9 @@ export class WorkerModule {
         DeliveryModule,
         MirrorModule,
         RetentionModule,
+        SmsModule,
+        NotificationsModule,
+        CredentialsModule,
         RecoveryModule,
       ],
       providers: [QueueWorkers],

@@ -29,5 +29,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (cfg.RETRY_MAX_SECONDS < cfg.RETRY_BASE_SECONDS) {
     throw new ConfigError('invalid configuration:\n  RETRY_MAX_SECONDS must be >= RETRY_BASE_SECONDS');
   }
+  const smsProblems = smsConfigProblems(cfg);
+  if (smsProblems.length) throw new ConfigError(`invalid configuration:\n${smsProblems.map((l) => `  ${l}`).join('\n')}`);
+  if (!cfg.CREDENTIAL_HMAC_SECRET && cfg.NODE_ENV !== 'production') cfg.CREDENTIAL_HMAC_SECRET = DEVELOPMENT_CREDENTIAL_SECRET;
   return cfg;
+}
+
+/** Used only when NODE_ENV is development or test, so a laptop runs without setup; production must set its own. */
+export const DEVELOPMENT_CREDENTIAL_SECRET = 'development-only-credential-secret-do-not-use';
+
+/** Keys the SMS feature needs together (Twilio credentials and a sender) and what production refuses. */
+export function smsConfigProblems(cfg: AppConfig): string[] {
+  const problems: string[] = [];
+  if (cfg.NODE_ENV === 'production' && !cfg.CREDENTIAL_HMAC_SECRET) problems.push('CREDENTIAL_HMAC_SECRET: required in production (at least 32 characters)');
+  if (cfg.NODE_ENV === 'production' && cfg.SMS_DRIVER === 'outbox') problems.push('SMS_DRIVER: outbox keeps codes in a local file; use twilio in production');
+  if (cfg.SMS_DRIVER === 'twilio') {
+    if (!cfg.TWILIO_ACCOUNT_SID) problems.push('TWILIO_ACCOUNT_SID: required when SMS_DRIVER=twilio');
+    if (!cfg.TWILIO_AUTH_TOKEN) problems.push('TWILIO_AUTH_TOKEN: required when SMS_DRIVER=twilio');
+    if (!cfg.TWILIO_FROM && !cfg.TWILIO_MESSAGING_SERVICE_SID) problems.push('TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID: one is required when SMS_DRIVER=twilio');
+  }
+  return problems;
 }

@@ -4,6 +4,7 @@ export enum QueueName {
   Index = 'index',
   Maintenance = 'maintenance',
   Continuity = 'continuity',
+  Sms = 'sms',
 }
 
 /**
@@ -24,13 +25,20 @@ export function indexJobId(messageId: string): string {
 }
 
 /** Successor of a delivery job whose worker died holding it; fixed by the expired lease. */
+export function recoveredDeliveryJobId(jobId: string, leaseExpiredAt: Date | number): string {
+  return `${jobId}.after-lease.${typeof leaseExpiredAt === 'number' ? leaseExpiredAt : leaseExpiredAt.getTime()}`;
+}
+
+/** Send one text (an sms_messages row). jobId: `sms.<smsId>.<dueAtMs>`. */
+export interface SendSmsJob { smsId: string; tenantId: string }
+
+export function smsJobId(smsId: string, dueAt: Date | number): string {
+  return `sms.${smsId}.${typeof dueAt === 'number' ? dueAt : dueAt.getTime()}`;
+}
+
 /** Run the registered effects of one continuity transition (and earlier ones of its tenant still pending). jobId: `transition.<transitionId>`. */
 export interface ApplyTransitionEffectsJob { transitionId: string; tenantId: string }
 
 export function transitionEffectsJobId(transitionId: string): string {
   return `transition.${transitionId}`;
-}
-
-export function recoveredDeliveryJobId(jobId: string, leaseExpiredAt: Date | number): string {
-  return `${jobId}.after-lease.${typeof leaseExpiredAt === 'number' ? leaseExpiredAt : leaseExpiredAt.getTime()}`;
 }

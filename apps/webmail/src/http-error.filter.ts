@@ -1,0 +1,40 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { LOGGER, Logger } from '@app/observability';
+import { CredentialError } from '@app/credentials';
+import { errorPage } from './signin-pages';
+
+/** Whether the client asked for JSON (an API call) rather than a page (a browser form). */
+export function wantsJson(req: Request): boolean {
+  return !!req.is('application/json') || req.accepts(['html', 'json']) === 'json';
+}
+
+/**
+ * One filter for every webmail route: domain errors and HTTP errors become
+ * `{ statusCode, code, message }` (CONVENTIONS.md), shown as a small page to
+ * browsers; anything unexpected is logged and answered 500 without details.
+ */
+@Catch()
+export class WebmailHttpErrorFilter implements ExceptionFilter {
+  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+
+  catch(e: unknown, host: ArgumentsHost): void {
+    const req = host.switchToHttp().getRequest<Request>();
+    const res = host.switchToHttp().getResponse<Response>();
+    let body: { statusCode: number; code: string; message: string; details?: Record<string, unknown> };
+    if (e instanceof CredentialError) {
+      body = { statusCode: e.status, code: e.code, message: e.message, ...(Object.keys(e.details).length ? { details: e.details } : {}) };
+    } else if (e instanceof HttpException) {
+      const status = e.getStatus();
+      const r = e.getResponse();
+      const b = typeof r === 'object' && r !== null ? (r as Record<string, unknown>) : {};
+      body = { statusCode: status, code: typeof b.code === 'string' ? b.code : status === 404 ? 'not_found' : 'http_error', message: typeof b.message === 'string' ? b.message : e.message };
+    } else {
+      this.logger.error({ err: e instanceof Error ? e.stack ?? e.message : String(e), path: req.path }, 'request failed');
+      body = { statusCode: 500, code: 'internal', message: 'internal error' };
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    if (wantsJson(req)) res.status(body.statusCode).json(body);
+    else res.status(body.statusCode).type('html').send(errorPage(body.statusCode, body.code, body.message));
+  }
+}
