@@ -3,7 +3,8 @@ import { ContinuityModule } from '../continuity.module';
 import { TransitionEffectRegistry } from '../transition-effects';
 import { HoldAndReplayEffect } from './hold-and-replay.effect';
 import { ReconciliationService } from './reconciliation.service';
-import { RECOVERY_FINISHER, UnauditedRecoveryFinisher } from './recovery-finisher.port';
+import { ContinuityService } from '../continuity.service';
+import { RECOVERY_FINISHER } from './recovery-finisher.port';
 import { RecoveryStore } from './recovery.store';
 import { ReplayScheduler } from './replay-scheduler.service';
 import { ReplayService } from './replay.service';
@@ -21,7 +22,8 @@ import { ReplayService } from './replay.service';
     ReplayService,
     ReplayScheduler,
     HoldAndReplayEffect,
-    { provide: RECOVERY_FINISHER, useClass: UnauditedRecoveryFinisher },
+    // recovering → normal is the continuity service's audited, announced transition.
+    { provide: RECOVERY_FINISHER, useExisting: ContinuityService },
   ],
   exports: [RecoveryStore, ReconciliationService, ReplayService, ReplayScheduler, HoldAndReplayEffect],
 })

@@ -1,21 +1,23 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, Server, Socket } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import type { ContinuityMode } from '@app/tenants';
-import type { TransitionRecord } from '@app/continuity';
-import { HoldAndReplayEffect } from '@app/continuity/recovery';
-import { withDb } from '../../../support/factories';
+import { ContinuityService, TransitionRecord } from '@app/continuity';
+import { waitFor, withDb } from '../../../support/factories';
 
 /**
- * A committed transition followed by the hold-and-replay effect, as the
- * continuity service's effect runner applies it: a compare-and-set of the
- * tenant's mode, then effect.apply(record).
+ * A transition made by the continuity service, as an operator would ask for
+ * it (activate, end), once the worker has applied its effects.
  */
 export async function transition(app: INestApplication, tenantId: string, from: ContinuityMode, to: ContinuityMode): Promise<TransitionRecord> {
-  const changed = await withDb(async (db) => (await db.query(`UPDATE tenants SET mode = $3, updated_at = now() WHERE id = $1 AND mode = $2 RETURNING updated_at`, [tenantId, from, to])).rows[0]);
-  if (!changed) throw new Error(`tenant ${tenantId} was not in mode ${from}`);
-  const record: TransitionRecord = { id: randomUUID(), tenantId, fromMode: from, toMode: to, event: 'test', actor: 'test', reason: 'integration test', drillMailboxIds: null, createdAt: new Date(changed.updated_at) };
-  await app.get(HoldAndReplayEffect).apply(record);
+  const continuity = app.get(ContinuityService);
+  let record: TransitionRecord;
+  if (from === 'normal' && to === 'active') record = await continuity.activate(tenantId, 'operator:test', 'integration test');
+  else if (from === 'active' && to === 'recovering') record = await continuity.end(tenantId, 'operator:test', 'integration test');
+  else throw new Error(`no operator request for ${from} → ${to}`);
+  await waitFor(
+    async () => withDb(async (db) => (await db.query(`SELECT effects_completed_at FROM continuity_transitions WHERE id = $1`, [record.id])).rows[0]?.effects_completed_at),
+    { what: `effects of ${from} → ${to}`, timeoutMs: 20000 },
+  );
   return record;
 }
 
