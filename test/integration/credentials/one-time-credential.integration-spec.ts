@@ -1,0 +1,180 @@
+import { CredentialsService } from '@app/credentials';
+import { createTestTenant, uniqueLabel, waitFor, withDb, TestTenant } from '../../support/factories';
+import { freePort } from '../../support/processes';
+import { twilioSignature } from '../../../infra/twilio-standin/twilio-standin';
+import {
+  credentialRowsOf, RunningApi, RunningWebmail, secretsOf, setMobile, settleTenant, smsRowsOf, smsTestConfig, SmsWorker, startApi, startSmsWorker, startTwilioStandin, startWebmail, TwilioStandin,
+} from '../sms/sms-harness';
+
+jest.setTimeout(60_000);
+
+/**
+ * A one-time credential works once, expires, is refused after too many
+ * tries, and survives a link preview's GET — driven over HTTP against
+ * apps/webmail, with the texts sent by the worker through the Twilio SDK.
+ */
+describe('one-time credentials at the webmail sign-in', () => {
+  let standin: TwilioStandin;
+  let worker: SmsWorker;
+  let webmail: RunningWebmail;
+  let shortLived: RunningWebmail;
+  let api: RunningApi;
+  let base: string;
+  let tenant: TestTenant;
+  let credentials: CredentialsService;
+  const MAX = 3;
+
+  const json = (path: string, body: unknown) =>
+    fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(body) });
+  const form = (path: string, body: Record<string, string>) =>
+    fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html' }, body: new URLSearchParams(body).toString() });
+
+  /** Has the worker text a new credential to the mailbox and returns what the employee reads. */
+  async function textTo(local: string): Promise<{ code: string; token: string }> {
+    const mb = tenant.mailboxes[local];
+    const to = (await withDb((db) => db.query(`SELECT mobile_e164 FROM mailboxes WHERE id = $1`, [mb.id]))).rows[0].mobile_e164;
+    const before = standin.messages.filter((m) => m.to === to).length;
+    await credentials.sendToMailboxes(tenant.id, [mb.id]);
+    const text = await waitFor(() => standin.messages.filter((m) => m.to === to)[before], { what: `text to ${local}` });
+    return secretsOf(text.body);
+  }
+
+  beforeAll(async () => {
+    standin = await startTwilioStandin();
+    const apiPort = await freePort();
+    const cfg = smsTestConfig(standin, {
+      CREDENTIAL_MAX_ATTEMPTS: String(MAX),
+      PUBLIC_API_URL: `http://127.0.0.1:${apiPort}`,
+      API_HTTP_PORT: String(apiPort),
+      REDIS_PREFIX: `${process.env.REDIS_PREFIX}-credentials`,
+    });
+    worker = await startSmsWorker(cfg);
+    credentials = worker.app.get(CredentialsService);
+    webmail = await startWebmail(cfg);
+    base = `http://127.0.0.1:${webmail.httpPort}`;
+    shortLived = await startWebmail(smsTestConfig(standin, { CREDENTIAL_LIFETIME_HOURS: '0.0005', CREDENTIAL_MAX_ATTEMPTS: String(MAX), REDIS_PREFIX: cfg.REDIS_PREFIX }));
+    api = await startApi(cfg);
+    tenant = await createTestTenant({ mailboxes: ['once', 'preview', 'guess', 'late', 'self'] });
+    let n = 10;
+    for (const l of Object.keys(tenant.mailboxes)) await setMobile(tenant.mailboxes[l].id, `+49160${Date.now() % 1000000}${n++}`);
+    await setMobile(tenant.mailboxes.self.id, '+4916099900001', `self-${uniqueLabel()}@private.example`);
+  });
+
+  afterAll(async () => {
+    if (tenant) await settleTenant(tenant.id);
+    await worker?.stop();
+    await webmail?.stop();
+    await shortLived?.stop();
+    await api?.stop();
+    await standin?.close();
+  });
+
+  it('works once', async () => {
+    const { code, token } = await textTo('once');
+    const ok = await json('/signin/code', { address: tenant.mailboxes.once.address.toUpperCase(), code: `${code.slice(0, 4)} ${code.slice(4)}` });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ status: 'accepted', address: tenant.mailboxes.once.address, next: 'set-password' });
+
+    const again = await json('/signin/code', { address: tenant.mailboxes.once.address, code });
+    expect(again.status).toBe(401);
+    expect(await again.json()).toEqual({ statusCode: 401, code: 'credential_invalid', message: expect.any(String) });
+    const link = await json('/signin/link', { t: token });
+    expect(link.status).toBe(410);
+    expect(await link.json()).toMatchObject({ statusCode: 410, code: 'credential_used' });
+  });
+
+  it("survives a link preview's GET: only the POST behind the button uses it", async () => {
+    const { token } = await textTo('preview');
+    for (let i = 0; i < 3; i++) {
+      const page = await fetch(`${base}/signin/link?t=${encodeURIComponent(token)}`, { headers: { 'User-Agent': 'WhatsApp/2.23 link preview' } });
+      expect(page.status).toBe(200);
+      expect(page.headers.get('cache-control')).toContain('no-store');
+      expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+      const html = await page.text();
+      expect(html).toContain('method="post"');
+      expect(html).toContain(token);
+    }
+    const creds = await credentialRowsOf(tenant.mailboxes.preview.id);
+    expect(creds.filter((c) => c.used_at === null && c.superseded_at === null)).toHaveLength(1);
+
+    const accepted = await form('/signin/link', { t: token });
+    expect(accepted.status).toBe(200);
+    expect(accepted.headers.get('cache-control')).toContain('no-store');
+    const html = await accepted.text();
+    expect(html).toContain('was accepted');
+    expect(html).toContain('not available yet');
+    const second = await form('/signin/link', { t: token });
+    expect(second.status).toBe(410);
+    expect(await second.text()).toContain('credential_used');
+  });
+
+  it('is refused after too many tries, even with the right code, until a new one is sent', async () => {
+    const { code } = await textTo('guess');
+    const wrong = code === '00000000' ? '11111111' : '00000000';
+    for (let i = 1; i <= MAX; i++) {
+      const r = await json('/signin/code', { address: tenant.mailboxes.guess.address, code: wrong });
+      const body = await r.json();
+      if (i < MAX) expect(body).toMatchObject({ statusCode: 401, code: 'credential_invalid', details: { attemptsLeft: MAX - i } });
+      else expect(body).toMatchObject({ statusCode: 429, code: 'credential_locked' });
+    }
+    const locked = await json('/signin/code', { address: tenant.mailboxes.guess.address, code });
+    expect(locked.status).toBe(429);
+    expect(await locked.json()).toMatchObject({ code: 'credential_locked' });
+
+    const fresh = await textTo('guess');
+    const ok = await json('/signin/code', { address: tenant.mailboxes.guess.address, code: fresh.code });
+    expect(ok.status).toBe(200);
+  });
+
+  it('expires after its lifetime', async () => {
+    // Issued by a process configured with a lifetime of 1.8 s; redeemed through the normal one.
+    const issued = await shortLived.app.get(CredentialsService).issue(tenant.id, tenant.mailboxes.late.id, 'sms', null);
+    await waitFor(async () => (await withDb((db) => db.query(`SELECT expires_at < now() AS gone FROM credentials WHERE id = $1`, [issued.id]))).rows[0].gone, { what: 'expiry', timeoutMs: 10_000 });
+    const r = await json('/signin/code', { address: tenant.mailboxes.late.address, code: issued.code });
+    expect(r.status).toBe(410);
+    expect(await r.json()).toMatchObject({ statusCode: 410, code: 'credential_expired' });
+    const viaLink = await json('/signin/link', { t: new URL(issued.link).searchParams.get('t') });
+    expect(viaLink.status).toBe(410);
+    expect(await viaLink.json()).toMatchObject({ code: 'credential_expired' });
+  });
+
+  it("answers an employee's own request the same whether the address exists or not, by text and alternate e-mail, rate-limited per address", async () => {
+    const known = await json('/signin/request', { address: tenant.mailboxes.self.address });
+    const unknown = await json('/signin/request', { address: `nobody@${tenant.domain}` });
+    expect(known.status).toBe(202);
+    expect(unknown.status).toBe(202);
+    expect(await known.json()).toEqual(await unknown.json());
+    const text = await waitFor(() => standin.messages.find((m) => m.to === '+4916099900001'), { what: 'requested text' });
+    expect(secretsOf(text.body).code).toMatch(/^\d{8}$/);
+    const mails = await withDb(async (db) => (await db.query(`SELECT rcpt_to FROM messages WHERE tenant_id = $1 AND direction = 'outbound'`, [tenant.id])).rows);
+    expect(mails.map((m) => m.rcpt_to[0])).toEqual([expect.stringMatching(/^self-.*@private\.example$/)]);
+    // The e-mail carries a credential of its own: the text's does not void it.
+    const live = (await credentialRowsOf(tenant.mailboxes.self.id)).filter((c) => !c.used_at && !c.superseded_at);
+    expect(live.map((c) => c.channel).sort()).toEqual(['email', 'sms']);
+
+    // Over the per-address limit (3 per hour): the same answer, nothing more sent.
+    for (let i = 0; i < 3; i++) expect((await json('/signin/request', { address: tenant.mailboxes.self.address })).status).toBe(202);
+    await waitFor(async () => (await smsRowsOf(tenant.id)).filter((r) => r.to_e164 === '+4916099900001').length >= 3, { what: 'rows of allowed requests' });
+    expect((await smsRowsOf(tenant.id)).filter((r) => r.to_e164 === '+4916099900001')).toHaveLength(3);
+  });
+
+  it('takes Twilio status callbacks only with a valid signature', async () => {
+    const [row] = await smsRowsOf(tenant.id);
+    const url = `http://127.0.0.1:${api.httpPort}/twilio/status`;
+    const params = { MessageSid: row.provider_sid as string, MessageStatus: 'undelivered', ErrorCode: '30005', AccountSid: standin.accountSid };
+    const post = (sig: string) => fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': sig }, body: new URLSearchParams(params).toString() });
+
+    const forged = await post(twilioSignature('not-the-token', url, params));
+    expect(forged.status).toBe(403);
+    expect(await forged.json()).toEqual({ statusCode: 403, code: 'invalid_signature', message: expect.any(String) });
+    const missing = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() });
+    expect(missing.status).toBe(403);
+    expect((await smsRowsOf(tenant.id))[0].state).toBe('sent');
+
+    const genuine = await post(twilioSignature(standin.authToken, url, params));
+    expect(genuine.status).toBe(204);
+    const after = (await smsRowsOf(tenant.id)).find((r) => r.id === row.id);
+    expect(after?.state).toBe('undelivered');
+    expect(after?.last_error).toContain('30005');
+  });
+});
