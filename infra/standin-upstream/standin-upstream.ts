@@ -27,6 +27,8 @@ export interface StandinUpstreamOptions {
   rejectRecipients?: RecipientMatcher[];
   /** Recipients refused with `451 4.2.1` (try again later). */
   tempFailRecipients?: RecipientMatcher[];
+  /** Greylist: refuse the first RCPT of each (sender, recipient) pair with `451 4.7.1`, accept it when the sender comes back. */
+  greylistFirstAttempt?: boolean;
   /** Answer every connection with `421 4.3.2` (a server that is up but not taking mail). */
   tempFailConnect?: boolean;
   /** Offer STARTTLS with a self-signed certificate generated at start (or the one given). */
@@ -102,6 +104,7 @@ export async function startStandinUpstream(opts: StandinUpstreamOptions = {}): P
   const tlsMaterial = opts.tls === true ? await generateStandinCertificate(hostname) : opts.tls || null;
   // Continue numbering after what an earlier run left in the same directory.
   let n = (await readdir(dir)).filter((f) => f.endsWith('.json')).length;
+  const greylistSeen = new Set<string>();
 
   const server = new SMTPServer({
     name: hostname,
@@ -118,6 +121,13 @@ export async function startStandinUpstream(opts: StandinUpstreamOptions = {}): P
     onRcptTo(address: SMTPServerAddress, _session: SMTPServerSession, cb: (err?: Error | null) => void) {
       if (matches(address.address, opts.rejectRecipients)) return cb(smtpError(550, `5.1.1 <${address.address}>: Recipient address rejected: User unknown`));
       if (matches(address.address, opts.tempFailRecipients)) return cb(smtpError(451, `4.2.1 <${address.address}>: Mailbox temporarily unavailable, try again later`));
+      if (opts.greylistFirstAttempt) {
+        const triplet = `${_session.envelope.mailFrom ? _session.envelope.mailFrom.address : ''}|${address.address}`.toLowerCase();
+        if (!greylistSeen.has(triplet)) {
+          greylistSeen.add(triplet);
+          return cb(smtpError(451, `4.7.1 <${address.address}>: Recipient address rejected: Greylisted, please try again later`));
+        }
+      }
       cb();
     },
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, cb: (err?: Error | null, message?: string) => void) {

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { CliContext } from './cli-context';
 import { describeFailure, ExitCode, Output } from './cli-output';
 import { registerCommands } from './directory-commands';
+import { registerDkimCommands } from './dkim-commands';
 import { registerRecoveryCommands } from './recovery-commands';
 import { registerCredentialsCommands } from './credentials-commands';
 import { registerContinuityCommands } from './continuity-commands';
@@ -21,6 +22,7 @@ export async function run(argv: string[]): Promise<number> {
     .exitOverride();
   let exitCode: number = ExitCode.ok;
   registerCommands(program, ctx, (code) => (exitCode = code));
+  registerDkimCommands(program);
   registerRecoveryCommands(program);
   registerCredentialsCommands(program);
   registerContinuityCommands(program);
