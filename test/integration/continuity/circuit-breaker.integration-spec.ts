@@ -1,6 +1,6 @@
 import { AppConfig } from '@app/config';
 import { Metrics } from '@app/observability';
-import { waitFor } from '../../support/factories';
+import { TestTenant, waitFor } from '../../support/factories';
 import { startStandinUpstream, StandinUpstream } from '../../support/standin';
 import { RunningWorker } from '../../../apps/worker/src/worker.bootstrap';
 import { continuityTestConfig, createDetectionTenant, createIsolatedDatabase, healthIn, IsolatedDb, modeIn, startContinuityWorker, transitionsIn } from './continuity-harness';
@@ -30,7 +30,7 @@ describe('continuity circuit breaker', () => {
 
   it('holds automatic activations back while most tenants fail, and lets them through when the share falls back', async () => {
     const ups: StandinUpstream[] = [];
-    const tenants = [];
+    const tenants: TestTenant[] = [];
     for (let i = 0; i < 4; i++) {
       const up = await startStandinUpstream();
       standins.push(up);
