@@ -1,5 +1,5 @@
-import { Module, OnModuleInit } from '@nestjs/common';
-import { ContinuityModule, TransitionEffectRegistry } from '@app/continuity';
+import { Inject, Module, OnModuleInit, Optional } from '@nestjs/common';
+import { TransitionEffectRegistry } from '@app/continuity/transition-effects';
 import { SmsComposerRegistry, SmsModule } from '@app/sms';
 import { NotificationsModule } from '@app/notifications';
 import { CredentialsStore } from './credentials.store';
@@ -13,14 +13,15 @@ import { CredentialsTransitionEffect } from './credentials-transition.effect';
  * texts and its transition effect at start-up.
  */
 @Module({
-  imports: [SmsModule, NotificationsModule, ContinuityModule],
+  imports: [SmsModule, NotificationsModule],
   providers: [CredentialsStore, CredentialsService, CredentialsSmsComposer, BackToNormalSmsComposer, CredentialsTransitionEffect],
   exports: [CredentialsService, CredentialsStore],
 })
 export class CredentialsModule implements OnModuleInit {
   constructor(
     private readonly composers: SmsComposerRegistry,
-    private readonly effects: TransitionEffectRegistry,
+    // Global from ContinuityModule where transitions are applied (the worker); absent in apps that only send or redeem.
+    @Optional() @Inject(TransitionEffectRegistry) private readonly effects: TransitionEffectRegistry | null,
     private readonly credentialsText: CredentialsSmsComposer,
     private readonly backToNormal: BackToNormalSmsComposer,
     private readonly effect: CredentialsTransitionEffect,
@@ -29,6 +30,6 @@ export class CredentialsModule implements OnModuleInit {
   onModuleInit(): void {
     this.composers.register(this.credentialsText);
     this.composers.register(this.backToNormal);
-    this.effects.register(this.effect);
+    this.effects?.register(this.effect);
   }
 }

@@ -1,5 +1,5 @@
-import { Module, OnModuleInit } from '@nestjs/common';
-import { ContinuityModule, TransitionEffectRegistry } from '@app/continuity';
+import { Inject, Module, OnModuleInit, Optional } from '@nestjs/common';
+import { TransitionEffectRegistry } from '@app/continuity/transition-effects';
 import { SmsComposerRegistry, SmsModule } from '@app/sms';
 import { NotificationMailer } from './notification-mailer.service';
 import { TenantAdminsStore } from './tenant-admins.store';
@@ -12,19 +12,20 @@ import { AdminAnnouncer } from './admin-announcer.service';
  * Needs DataSource, Queues and the blob store from the app.
  */
 @Module({
-  imports: [SmsModule, ContinuityModule],
+  imports: [SmsModule],
   providers: [NotificationMailer, TenantAdminsStore, AdminAnnouncer],
   exports: [NotificationMailer, TenantAdminsStore, AdminAnnouncer],
 })
 export class NotificationsModule implements OnModuleInit {
   constructor(
     private readonly announcer: AdminAnnouncer,
-    private readonly effects: TransitionEffectRegistry,
+    // Global from ContinuityModule where transitions are applied (the worker); absent in apps that only send or redeem.
+    @Optional() @Inject(TransitionEffectRegistry) private readonly effects: TransitionEffectRegistry | null,
     private readonly composers: SmsComposerRegistry,
   ) {}
 
   onModuleInit(): void {
-    this.effects.register(this.announcer);
+    this.effects?.register(this.announcer);
     this.composers.register(this.announcer);
     this.composers.onCapReached(this.announcer);
   }
