@@ -80,7 +80,15 @@ export function timedOutSummary(): AuthSummary {
 }
 
 export function timedOutHeader(authservId: string, timeoutMs: number): string {
-  const why = `(verification not finished within ${timeoutMs} ms)`;
+  return temperrorHeader(authservId, `(verification not finished within ${timeoutMs} ms)`);
+}
+
+/** Verification itself failed (a message mailauth cannot read): we could not tell, which is temperror too. */
+export function failedSummary(): AuthSummary {
+  return { spf: 'temperror', dkim: 'temperror', dmarc: 'temperror', arc: 'temperror', fromDomain: null, dkimDomains: [], dmarcPolicy: null, action: 'deliver' };
+}
+
+export function temperrorHeader(authservId: string, why: string): string {
   return formatHeader(authservId, [`spf=temperror ${why}`, 'dkim=temperror', 'arc=temperror', 'dmarc=temperror']);
 }
 

@@ -5,7 +5,7 @@ import { authenticate } from 'mailauth';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { LOGGER, Logger } from '@app/observability';
 import { deadlineResolver, MAIL_AUTH_RESOLVER, MailAuthResolver } from './auth-dns.port';
-import { authenticationResultsHeader, AuthSummary, MailauthLike, summarize, timedOutHeader, timedOutSummary } from './auth-summary';
+import { authenticationResultsHeader, AuthSummary, failedSummary, MailauthLike, summarize, temperrorHeader, timedOutHeader, timedOutSummary } from './auth-summary';
 
 export interface VerifyInput {
   queueId: string;
@@ -71,7 +71,7 @@ export class MailAuthenticator {
       stream.destroy();
       // A message mailauth cannot read is still delivered; the verdict says we could not tell.
       this.logger.warn({ queueId: input.queueId, err: e instanceof Error ? e.message : String(e) }, 'inbound authentication failed; recorded as temperror');
-      return { header: timedOutHeader(this.cfg.MX_HOSTNAME, timeoutMs).replace(/\(verification not finished[^)]*\)/, '(verification failed)'), summary: { ...timedOutSummary(), timedOut: undefined } as AuthSummary };
+      return { header: temperrorHeader(this.cfg.MX_HOSTNAME, '(verification failed)'), summary: failedSummary() };
     } finally {
       clearTimeout(timer);
     }
