@@ -166,6 +166,8 @@ interface LoadResult {
   cpuMsPerMessage?: Record<string, number>;
   /** Postgres work per message (ours only): commits, rows inserted/updated/deleted in our database, WAL bytes (whole server). */
   pgPerMessage?: Record<string, number>;
+  /** What the relay looked like when delivery did not finish in time (queue counts, log tails). */
+  stuck?: string;
   /** Share of the machine's CPU that was busy during the same window (all processes, ours or not). */
   machineBusy: number;
 }
@@ -209,6 +211,7 @@ async function measureLoad(
   states?: () => Promise<Record<string, number>>,
   cpu?: () => Promise<Record<string, number>>,
   pgCounters?: () => Promise<Record<string, number>>,
+  onStuck?: () => Promise<string>,
 ): Promise<LoadResult> {
   // pg_stat_database counts what backends have flushed (within 10 s of going idle), so the deltas are read after a pause.
   const pg0 = pgCounters ? await pgCounters() : null;
@@ -252,6 +255,10 @@ async function measureLoad(
     res.deliveredPerSec = o.messages / ((t1 - t0) / 1000);
   }
   if (states) res.deliveryStates = await states();
+  if (!done && onStuck) {
+    res.stuck = await onStuck().catch((e) => String(e));
+    log(`  not all delivered; state of the relay:\n${res.stuck}`);
+  }
   const m1 = machineCpu();
   res.machineBusy = (m1.busy - m0.busy) / Math.max(0.001, m1.total - m0.total);
   if (cpu && cpu0) {
@@ -298,6 +305,7 @@ async function throughputRun(o: Options, scratch: string, runNo: number, oursAva
       let states: (() => Promise<Record<string, number>>) | undefined;
       let cpu: (() => Promise<Record<string, number>>) | undefined;
       let pg: (() => Promise<Record<string, number>>) | undefined;
+      let stuck: (() => Promise<string>) | undefined;
       if (receiver === 'postfix') {
         const pf = new PostfixInstance(join(scratch, `postfix-${runNo}`), await freePort(), upstream.port, DOMAIN);
         cleanups.push(() => pf.remove());
@@ -314,8 +322,9 @@ async function throughputRun(o: Options, scratch: string, runNo: number, oursAva
         states = () => ours.deliveryStates();
         cpu = () => ours.cpu();
         pg = () => ours.pgCounters();
+        stuck = () => ours.describeStuck();
       }
-      for (const load of LOADS(o)) out.push(await measureLoad(receiver, port, upstream, load, o, runNo, states, cpu, pg));
+      for (const load of LOADS(o)) out.push(await measureLoad(receiver, port, upstream, load, o, runNo, states, cpu, pg, stuck));
     } catch (e) {
       log(`run ${runNo} ${RECEIVER_LABEL[receiver]} failed: ${e instanceof Error ? e.message : String(e)}`);
       for (const load of LOADS(o)) out.push(failed(receiver, load.name, runNo, String(e)));

@@ -179,6 +179,22 @@ export class OursInstance {
     }
   }
 
+  /** Deliveries by state and lease, BullMQ list lengths and the apps' last log lines: for a run that did not finish. */
+  async describeStuck(): Promise<string> {
+    const rows = await withPg(this.dbUrl, async (c) =>
+      (await c.query(`SELECT state, lease_owner IS NOT NULL AS leased, attempts, count(*)::int AS n FROM deliveries WHERE state <> 'delivered' GROUP BY 1, 2, 3 ORDER BY 4 DESC LIMIT 10`)).rows,
+    );
+    const IORedis = (await import('ioredis')).default;
+    const redis = new IORedis(`redis://127.0.0.1:${this.redisPort}`, { maxRetriesPerRequest: 3 });
+    const lists: Record<string, number> = {};
+    try {
+      for (const q of ['delivery', 'index']) for (const l of ['wait', 'active']) lists[`${q}:${l}`] = await redis.llen(`mcbench:${q}:${l}`);
+    } finally {
+      redis.disconnect();
+    }
+    return [`deliveries not delivered: ${JSON.stringify(rows)}`, `bullmq lists: ${JSON.stringify(lists)}`, `mx log:\n${this.logTail('mx', 15)}`, `worker log:\n${this.logTail('worker', 15)}`].join('\n');
+  }
+
   async deliveryStates(): Promise<Record<string, number>> {
     return withPg(this.dbUrl, async (c) => {
       const r = await c.query(`SELECT state, count(*)::int AS n FROM deliveries GROUP BY state`);
