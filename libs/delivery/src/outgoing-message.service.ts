@@ -71,7 +71,11 @@ export class OutgoingMessages {
     const tenantSignsFromDomain = message.direction === 'outbound' && !signDkim ? await this.dkim.signsOutbound(message.tenantId, domain) : false;
     if (!shouldSign({ direction: message.direction, signDkim, tenantSignsFromDomain })) return [];
     const keys = await this.dkim.signingKeysFor(message.tenantId, domain);
-    if (keys.length === 0) this.logger.warn({ queueId: message.queueId, domain }, 'mail to be DKIM-signed, but the domain has no active key; sending it unsigned');
+    if (keys.length === 0) {
+      // A tenant that asked for signing and has no active key should hear of it; DSNs of a service without its own key are normal.
+      const level = message.direction === 'dsn' ? 'debug' : 'warn';
+      this.logger[level]({ queueId: message.queueId, domain }, 'mail to be DKIM-signed, but the domain has no active key; sending it unsigned');
+    }
     return keys;
   }
 
