@@ -20,6 +20,13 @@ export default async function globalSetup(): Promise<void> {
   process.env.DATA_DIR = mkdtempSync(join(tmpdir(), `mc-test-${run}-`));
   process.env.LOG_LEVEL = process.env.LOG_LEVEL ?? 'silent';
   process.env.NODE_ENV = 'test';
+  // Every lookup of the code under test goes to a DNS server of this run that answers at
+  // once (NXDOMAIN unless a test serves records itself): no test waits on, or depends on,
+  // the machine's resolver. Tests that need records run their own server.
+  const { TinyDnsServer } = await import('./tiny-dns-server');
+  const dns = new TinyDnsServer();
+  process.env.DNS_SERVERS = await dns.start();
+  (globalThis as { __mcTestDns?: InstanceType<typeof TinyDnsServer> }).__mcTestDns = dns;
   // globalSetup runs outside Jest's module mapper: resolve @app/* through tsconfig.
   const { compilerOptions } = await import('../../tsconfig.json');
   (await import('tsconfig-paths')).register({ baseUrl: join(__dirname, '../..'), paths: compilerOptions.paths });

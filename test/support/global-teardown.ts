@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs';
 
 /** Drops what global-setup made, unless KEEP_TEST_DATA is set for a post-mortem. */
 export default async function globalTeardown(): Promise<void> {
+  await (globalThis as { __mcTestDns?: { stop(): Promise<void> } }).__mcTestDns?.stop();
   if (!process.env.MC_TEST_RUN || process.env.KEEP_TEST_DATA) return;
   const url = new URL(process.env.DATABASE_URL as string);
   const name = url.pathname.slice(1);

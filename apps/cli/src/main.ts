@@ -7,6 +7,7 @@ import { registerDkimCommands } from './dkim-commands';
 import { registerRecoveryCommands } from './recovery-commands';
 import { registerCredentialsCommands } from './credentials-commands';
 import { registerContinuityCommands } from './continuity-commands';
+import { registerConnectorCommands } from './connector-commands';
 
 /**
  * Operator CLI: provisions tenants, domains, upstreams and the directory
@@ -26,6 +27,7 @@ export async function run(argv: string[]): Promise<number> {
   registerRecoveryCommands(program);
   registerCredentialsCommands(program);
   registerContinuityCommands(program);
+  registerConnectorCommands(program);
   const out = new Output(argv.includes('--json'));
   try {
     await program.parseAsync(argv);

@@ -7,10 +7,12 @@ import { ObservabilityModule } from '@app/observability';
 import { RecipientDirectoryModule } from '@app/mailboxes/recipient-directory.module';
 import { MessagesModule } from '@app/messages/messages.module';
 import { TenantsModule } from '@app/tenants/tenants.module';
+import { OutboundModule } from '@app/outbound/outbound.module';
 import { TLS_MATERIAL, loadTlsMaterial } from './tls-material';
 import { CALLOUT_UPSTREAMS, NodemailerRcptProbe, RCPT_PROBE, RecipientCallout, TenantCalloutUpstreams } from './recipient-callout.service';
 import { RecipientResolver } from './recipient-resolver.service';
 import { SmtpListener } from './smtp-listener.service';
+import { JournalIngest } from './journal-ingest.service';
 
 /** The validated configuration, given to the whole application (tests pass their own). */
 @Module({})
@@ -35,6 +37,7 @@ export class MxModule {
         RecipientDirectoryModule,
         MessagesModule,
         TenantsModule,
+        OutboundModule,
       ],
       providers: [
         { provide: TLS_MATERIAL, inject: [APP_CONFIG], useFactory: (c: AppConfig) => loadTlsMaterial(c) },
@@ -42,6 +45,7 @@ export class MxModule {
         { provide: CALLOUT_UPSTREAMS, useClass: TenantCalloutUpstreams },
         RecipientCallout,
         RecipientResolver,
+        JournalIngest,
         SmtpListener,
       ],
     };

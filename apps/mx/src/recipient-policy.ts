@@ -28,7 +28,11 @@ export type RejectReason =
   | 'message_too_big'
   | 'temporary_failure'
   | 'callout_unavailable'
-  | 'shutting_down';
+  | 'shutting_down'
+  | 'sender_not_permitted'
+  | 'tls_required'
+  | 'rate_limited'
+  | 'auth_failed';
 
 export interface Refusal {
   reason: RejectReason;

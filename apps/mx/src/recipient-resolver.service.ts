@@ -10,6 +10,10 @@ export interface AcceptedRecipient {
   /** Standby mailboxes to mirror into; empty for pass-through recipients and groups without active members. */
   mailboxIds: string[];
   passthrough: boolean;
+  /** Mail relayed for a tenant (smarthost): where the delivery goes. Inbound recipients always go 'upstream'. */
+  routeKind?: 'upstream' | 'internet';
+  /** The tenant's journaling address: the message is a journal report to unpack, not to deliver. */
+  journal?: boolean;
 }
 
 export type Resolution = { ok: true; recipient: AcceptedRecipient } | { ok: false; refusal: Refusal; detail?: string };

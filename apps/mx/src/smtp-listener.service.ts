@@ -1,16 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AddressInfo } from 'node:net';
-import { SMTPServer, SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import { SMTPServer, SMTPServerAddress, SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { BLOB_STORE, BlobStore, blobKey } from '@app/blob-store';
 import { AcceptMessageInput, AcceptedMessage, buildReceivedHeader, MessageAcceptance, newQueueId } from '@app/messages';
 import { LOGGER, Logger, Metrics } from '@app/observability';
 import { SmtpReplies, SmtpReplyError } from '@app/smtp';
+import { DomainTenant, RecipientDirectory } from '@app/mailboxes';
+import { canonicalClientAddress, ConnectorDirectory, journalSlugOf, OUTBOUND_LIMITER, OutboundLimiter, SmarthostConnector } from '@app/outbound';
+import { normalizeDomainName } from '@app/tenants/domain-verification';
 import { TLS_MATERIAL, TlsMaterial } from './tls-material';
 import { SessionLimiter } from './session-limiter';
-import { checkRecipientCount, checkSender, checkSessionsPerIp, parseRecipient, Refusal, RejectReason } from './recipient-policy';
+import { checkRecipientCount, checkSender, checkSessionsPerIp, parseRecipient, RecipientAddress, Refusal, RejectReason } from './recipient-policy';
 import { AcceptedRecipient, RecipientResolver } from './recipient-resolver.service';
 import { commitAll, discardAll, IngestTarget, streamIntoBlobs } from './message-ingest';
+import { authFailed, checkConnectorTls, checkJournalRecipient, chooseSmarthost, journalAlone, mustStartTls, rateRefusal, routeKindFor, tooManyAuthFailures } from './smarthost-policy';
+import { JournalIngest } from './journal-ingest.service';
 
 /** What we keep per SMTP session beside smtp-server's own session object. */
 interface SessionState {
@@ -18,6 +23,23 @@ interface SessionState {
   recipients: Map<string, AcceptedRecipient>;
   /** DATA is being received or recorded: shutdown waits for it. */
   inData: boolean;
+  /** Connectors whose source networks cover the client address; looked up at the first MAIL FROM. */
+  addressConnectors: SmarthostConnector[] | null;
+  /** The connector the session authenticated as (SMTP AUTH after STARTTLS). */
+  authConnector: SmarthostConnector | null;
+  /** Set at MAIL FROM when this transaction is relayed for a tenant (smarthost); null for inbound mail. */
+  outbound: OutboundTransaction | null;
+}
+
+interface OutboundTransaction {
+  connector: SmarthostConnector;
+  via: 'auth' | 'address';
+  /** The connector's tenant, in the shape acceptance takes. */
+  tenant: DomainTenant;
+  /** The sender's own standby mailbox (a mailbox or an alias of one), for the Sent entry. */
+  senderMailboxIds: string[];
+  /** The transaction carries a journal report to our journaling address. */
+  journal: boolean;
 }
 
 const shuttingDown = () => new SmtpReplyError(421, '4.3.2', 'Service shutting down; try again later');
@@ -44,9 +66,16 @@ export class SmtpListener {
     private readonly metrics: Metrics,
     private readonly resolver: RecipientResolver,
     private readonly acceptance: MessageAcceptance,
+    private readonly directory: RecipientDirectory,
+    private readonly connectors: ConnectorDirectory,
+    @Inject(OUTBOUND_LIMITER) private readonly outboundLimits: OutboundLimiter,
+    private readonly journal: JournalIngest,
   ) {
     this.limiter = new SessionLimiter(cfg.MX_MAX_SESSIONS_PER_IP);
+    this.journalDomain = (cfg.JOURNAL_DOMAIN || cfg.MX_HOSTNAME).toLowerCase();
   }
+
+  private readonly journalDomain: string;
 
   /** Open sessions from one address (for tests and the operator). */
   sessionsFrom(ip: string): number {
@@ -64,14 +93,18 @@ export class SmtpListener {
       maxClients: this.cfg.MX_MAX_SESSIONS,
       socketTimeout: this.cfg.MX_SOCKET_TIMEOUT_MS,
       closeTimeout: Math.max(1, this.cfg.SHUTDOWN_GRACE_MS),
-      // An MX takes no AUTH; with AUTH off, smtp-server's unauthenticated-command limit does not apply either.
-      disabledCommands: ['AUTH'],
+      // AUTH is for tenants' connectors relaying through us (smarthost); everyone else sends unauthenticated,
+      // and with authOptional smtp-server's unauthenticated-command limit does not apply to them. AUTH
+      // before STARTTLS is refused in onAuth with 530 5.7.0 (smtp-server's own refusal would be a 538).
+      authMethods: ['PLAIN', 'LOGIN'],
       authOptional: true,
+      allowInsecureAuth: true,
       // A PTR lookup costs up to 1.5 s per connection; the Received header records the address literal instead.
       disableReverseLookup: true,
       hideENHANCEDSTATUSCODES: true,
       logger: false,
       onConnect: (session, cb) => this.onConnect(session, cb),
+      onAuth: (auth, session, cb) => this.onAuth(auth, session, cb),
       onMailFrom: (address, session, cb) => this.onMailFrom(address, session, cb),
       onRcptTo: (address, session, cb) => this.onRcptTo(address, session, cb),
       onData: (stream, session, cb) => this.onData(stream, session, cb),
@@ -129,7 +162,7 @@ export class SmtpListener {
   private state(session: SMTPServerSession): SessionState {
     let s = this.sessions.get(session);
     if (!s) {
-      s = { recipients: new Map(), inData: false };
+      s = { recipients: new Map(), inData: false, addressConnectors: null, authConnector: null, outbound: null };
       this.sessions.set(session, s);
     }
     return s;
@@ -161,13 +194,80 @@ export class SmtpListener {
     if (this.limiter.release(session.id)) this.metrics.smtpSessions.dec();
   }
 
+  /**
+   * SMTP AUTH identifies a tenant's connector. Only over TLS; a failure is
+   * answered late and counted per client address, so guessing is slow.
+   */
+  private onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, cb: (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void): void {
+    if (!session.secure) return cb(this.refuse({ reason: 'tls_required', check: 'auth_requires_tls', reply: mustStartTls() }, session));
+    const client = canonicalClientAddress(session.remoteAddress) ?? String(session.remoteAddress);
+    const username = auth.username ?? '';
+    (async () => {
+      if ((await this.outboundLimits.authFailures(client)) >= this.cfg.MX_AUTH_MAX_FAILURES) {
+        return cb(this.refuse({ reason: 'auth_failed', check: 'auth_failures_per_ip', reply: tooManyAuthFailures() }, session, { user: username }));
+      }
+      const connector = await this.connectors.authenticate(username, auth.password ?? '');
+      if (!connector) {
+        const failures = await this.outboundLimits.recordAuthFailure(client);
+        await new Promise((r) => setTimeout(r, this.cfg.MX_AUTH_FAILURE_DELAY_MS));
+        return cb(this.refuse({ reason: 'auth_failed', check: 'auth_credentials', reply: authFailed() }, session, { user: username, failures }));
+      }
+      this.state(session).authConnector = connector;
+      this.log.info({ session: session.id, client: session.remoteAddress, tenantId: connector.tenantId, connector: connector.name, method: auth.method }, 'authenticated as outbound connector');
+      cb(null, { user: connector.id });
+    })().catch((err: unknown) => {
+      this.log.error({ session: session.id, client: session.remoteAddress, err: err instanceof Error ? err.message : String(err) }, 'authentication could not be checked');
+      cb(new SmtpReplyError(454, '4.7.0', 'Temporary authentication failure; try again later'));
+    });
+  }
+
   private onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, cb: (err?: Error | null) => void): void {
     if (this.draining) return cb(shuttingDown());
     const s = this.state(session);
     s.recipients.clear(); // a new transaction (also after RSET or a second EHLO)
+    s.outbound = null;
     const refusal = checkSender(address.address);
     if (refusal) return cb(this.refuse(refusal, session));
-    cb();
+    this.decideOutbound(address.address, session, s).then(
+      (err) => cb(err),
+      (err) => cb(this.temporary('temporary_failure', session, err, { stage: 'mail', from: address.address })),
+    );
+  }
+
+  /**
+   * Is this transaction relayed for a tenant (smarthost) or ordinary inbound
+   * mail? Resolves with a refusal, or null to go on; sets `s.outbound`.
+   */
+  private async decideOutbound(mailFrom: string, session: SMTPServerSession, s: SessionState): Promise<SmtpReplyError | null> {
+    s.addressConnectors ??= await this.connectors.forClientAddress(session.remoteAddress);
+    if (!s.authConnector && !s.addressConnectors.length) return null; // the common case: the internet sending to our tenants
+    const nullSender = mailFrom === '';
+    const at = mailFrom.lastIndexOf('@');
+    const domain = nullSender ? null : normalizeDomainName(mailFrom.slice(at + 1));
+    const senderTenant = domain?.ok ? await this.directory.verifiedTenantForDomain(domain.name) : null;
+    const choice = chooseSmarthost({ authConnector: s.authConnector, addressConnectors: s.addressConnectors, senderTenantId: senderTenant?.tenantId ?? null, nullSender });
+    const ctx = { from: mailFrom, connector: s.authConnector?.name };
+    if (choice.kind === 'inbound') return null;
+    if (choice.kind === 'refuse') return this.refuse(choice.refusal, session, ctx);
+    const c = choice.connector;
+    if (choice.overriddenAddressMatch.length) {
+      this.log.info(
+        { session: session.id, client: session.remoteAddress, connector: c.name, tenantId: c.tenantId, addressMatches: choice.overriddenAddressMatch.map((o) => ({ connector: o.name, tenantId: o.tenantId })) },
+        'session from the address of another connector authenticated as this one; the authenticated identity wins',
+      );
+    }
+    const tls = checkConnectorTls(c, !!session.secure);
+    if (tls) return this.refuse(tls, session, { ...ctx, connector: c.name });
+    if (!(await this.outboundLimits.take(`${c.tenantId}:messages`, c.messagesPerMinute))) return this.refuse(rateRefusal('messages'), session, { ...ctx, connector: c.name, tenantId: c.tenantId });
+    const sender = !nullSender && domain?.ok ? await this.directory.findRecipient(c.tenantId, `${mailFrom.slice(0, at).toLowerCase()}@${domain.name}`) : null;
+    s.outbound = {
+      connector: c,
+      via: choice.via,
+      tenant: { tenantId: c.tenantId, domain: domain?.ok ? domain.name : '', unknownRecipientPolicy: 'reject', deliveryLifetimeSeconds: Number(c.deliveryLifetimeSeconds) },
+      senderMailboxIds: sender && sender.kind !== 'group' ? sender.mailboxIds : [],
+      journal: false,
+    };
+    return null;
   }
 
   private onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, cb: (err?: Error | null) => void): void {
@@ -176,6 +276,18 @@ export class SmtpListener {
     if (!parsed.ok) return cb(this.refuse(parsed.refusal, session, { rcpt: address.address }));
     const countRefusal = checkRecipientCount(s.recipients.size, this.cfg.MX_MAX_RECIPIENTS, s.recipients.has(parsed.value.key));
     if (countRefusal) return cb(this.refuse(countRefusal, session));
+    if (s.outbound) {
+      const outbound = s.outbound;
+      this.resolveOutbound(parsed.value, outbound, s).then(
+        (r) => {
+          if ('refusal' in r) return cb(this.refuse(r.refusal, session, { rcpt: parsed.value.address, connector: outbound.connector.name }));
+          s.recipients.set(parsed.value.key, r.recipient);
+          cb();
+        },
+        (err) => cb(this.temporary('temporary_failure', session, err, { rcpt: parsed.value.address, stage: 'rcpt' })),
+      );
+      return;
+    }
     this.resolver.resolve(parsed.value).then(
       (r) => {
         if (!r.ok) return cb(this.refuse(r.refusal, session, { rcpt: parsed.value.address, detail: r.detail }));
@@ -184,6 +296,30 @@ export class SmtpListener {
       },
       (err) => cb(this.temporary('temporary_failure', session, err, { rcpt: parsed.value.address, stage: 'rcpt' })),
     );
+  }
+
+  /**
+   * A recipient of mail relayed for a tenant: any address is accepted (that
+   * is the smarthost's job, for this tenant only). The tenant's own domains
+   * go to its Exchange and are mirrored to the colleagues' Inboxes; all else
+   * goes to the internet. The journaling address takes journal reports.
+   */
+  private async resolveOutbound(address: RecipientAddress, o: OutboundTransaction, s: SessionState): Promise<{ recipient: AcceptedRecipient } | { refusal: Refusal }> {
+    const repeat = s.recipients.get(address.key);
+    if (repeat) return { recipient: repeat };
+    const slug = journalSlugOf(address.local, address.domain, this.journalDomain);
+    if (slug !== null) {
+      const refusal = checkJournalRecipient(slug, o.connector, s.recipients.size);
+      if (refusal) return { refusal };
+      o.journal = true;
+      return { recipient: { address, tenant: o.tenant, mailboxIds: [], passthrough: false, routeKind: 'upstream', journal: true } };
+    }
+    if (o.journal) return { refusal: journalAlone() };
+    if (!(await this.outboundLimits.take(`${o.connector.tenantId}:recipients`, o.connector.recipientsPerMinute))) return { refusal: rateRefusal('recipients') };
+    const owner = await this.directory.verifiedTenantForDomain(address.domain);
+    const routeKind = routeKindFor(owner?.tenantId ?? null, o.connector.tenantId);
+    const target = routeKind === 'upstream' ? await this.directory.findRecipient(o.connector.tenantId, address.key) : null;
+    return { recipient: { address, tenant: o.tenant, mailboxIds: target?.mailboxIds ?? [], passthrough: false, routeKind } };
   }
 
   private onData(stream: SMTPServerDataStream, session: SMTPServerSession, cb: (err?: Error | null, message?: string) => void): void {
@@ -269,7 +405,9 @@ export class SmtpListener {
       throw this.temporary('temporary_failure', session, err, { ...logCtx, stage: 'blob-commit' });
     }
 
-    const inputs: AcceptMessageInput[] = messages.map((m, i) => ({
+    const outbound = s.outbound;
+    const direction = outbound ? 'outbound' : 'inbound';
+    let inputs: AcceptMessageInput[] = messages.map((m, i) => ({
       tenantId: m.tenantId,
       queueId: m.queueId,
       blobKey: m.key,
@@ -283,7 +421,30 @@ export class SmtpListener {
       smtputf8: !!envelope.smtpUtf8,
       receivedAt,
       deliveryLifetimeSeconds: m.recipients[0].tenant.deliveryLifetimeSeconds,
+      ...(outbound
+        ? {
+            direction: 'outbound' as const,
+            routeKinds: Object.fromEntries(m.recipients.map((r) => [r.address.address.toLowerCase(), r.routeKind ?? 'upstream'])),
+            sentMailboxIds: outbound.senderMailboxIds,
+          }
+        : {}),
     }));
+
+    // A journal report is unpacked before the 250: the original gets a blob and a row of its own.
+    let reportKeyToDelete: string | null = null;
+    if (outbound?.journal) {
+      try {
+        const base = inputs[0];
+        const unpacked = await this.journal.unpack(
+          { tenantId: base.tenantId, queueId: base.queueId, blobKey: base.blobKey, sizeBytes: base.sizeBytes, mailFrom, base: { ...base, direction: 'journal', routeKinds: undefined, sentMailboxIds: undefined } },
+          receivedAt,
+        );
+        inputs = [unpacked.input];
+        reportKeyToDelete = unpacked.reportKeyToDelete;
+      } catch (err) {
+        throw this.temporary('temporary_failure', session, err, { ...logCtx, stage: 'journal-unpack' });
+      }
+    }
 
     let accepted: AcceptedMessage[];
     try {
@@ -296,15 +457,21 @@ export class SmtpListener {
     }
 
     this.metrics.acceptLatency.observe(Number(process.hrtime.bigint() - endOfData) / 1e9);
-    this.metrics.accepted.inc({ direction: 'inbound' }, accepted.length);
+    this.metrics.accepted.inc({ direction: inputs[0].direction ?? direction }, accepted.length);
     for (const [i, a] of accepted.entries()) {
       this.log.info(
-        { queueId: a.queueId, messageId: a.messageId, tenantId: a.tenantId, session: session.id, client: session.remoteAddress, size: sizes[i], from: mailFrom, rcpt: inputs[i].recipients, mirrors: new Set(inputs[i].mirrorMailboxIds).size },
+        {
+          queueId: a.queueId, messageId: a.messageId, tenantId: a.tenantId, session: session.id, client: session.remoteAddress, size: inputs[i].sizeBytes, from: inputs[i].mailFrom, rcpt: inputs[i].recipients,
+          mirrors: new Set(inputs[i].mirrorMailboxIds).size + new Set(inputs[i].sentMailboxIds ?? []).size, direction: inputs[i].direction ?? 'inbound',
+          ...(outbound ? { connector: outbound.connector.name, via: outbound.via, journalState: inputs[i].journalState } : {}),
+        },
         'accepted',
       );
       this.announce(a);
     }
-    return `2.0.0 Ok: queued as ${queueIds.join(' ')}`;
+    // The original is recorded; the report's own blob is no longer needed (the orphan sweep would find it otherwise).
+    if (reportKeyToDelete) await this.blobs.delete(reportKeyToDelete).catch((err: unknown) => this.log.warn({ ...logCtx, err: err instanceof Error ? err.message : String(err) }, 'could not delete an unpacked journal report'));
+    return `2.0.0 Ok: queued as ${accepted.map((a) => a.queueId).join(' ')}`;
   }
 
   /** After the commit, best-effort: a lost job is found again by the worker's sweeper. */

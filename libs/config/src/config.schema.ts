@@ -38,6 +38,12 @@ export const configSchema = z.object({
   MX_CALLOUT_TIMEOUT_MS: int(500, 120_000, 15_000),
   MX_TLS_CERT_FILE: z.string().optional(),
   MX_TLS_KEY_FILE: z.string().optional(),
+  /** Smarthost: a failed SMTP AUTH is answered only after this delay (guessing gets slow). */
+  MX_AUTH_FAILURE_DELAY_MS: int(0, 60_000, 1000),
+  /** Smarthost: failed AUTH attempts per client address within 15 minutes before AUTH is refused outright. */
+  MX_AUTH_MAX_FAILURES: int(1, 10_000, 10),
+  /** Domain of the tenants' journaling addresses (journal+<slug>@JOURNAL_DOMAIN); empty: MX_HOSTNAME. */
+  JOURNAL_DOMAIN: z.string().optional(),
 
   WORKER_HTTP_PORT: int(0, 65535, 9026),
   WORKER_CONCURRENCY: int(1, 1000, 32),
@@ -50,6 +56,8 @@ export const configSchema = z.object({
   SMTP_COMMAND_TIMEOUT_MS: int(500, 900_000, 300_000),
   /** `domain=host:port,domain2=host:port` — overrides MX lookup; `*` matches every domain. */
   STATIC_ROUTES: z.string().default(''),
+  /** DNS servers for every lookup of the service (`ip` or `ip:port`, comma separated); empty = the system's. */
+  DNS_SERVERS: z.string().default(''),
 
   RETENTION_INTERVAL_MS: int(1000, 86400_000, 3600_000),
   BLOB_GRACE_SECONDS: int(0, 30 * 86400, 86400),
@@ -60,6 +68,37 @@ export const configSchema = z.object({
   INDEX_TIMEOUT_MS: int(1000, 600_000, 60_000),
   /** Larger messages get only their headers indexed: MailParser keeps text parts in memory. */
   INDEX_MAX_PARSE_BYTES: int(1024, 1024 * 1024 * 1024, 64 * 1024 * 1024),
+
+  // --- credentials by SMS (libs/sms, libs/credentials, apps/api, apps/webmail)
+  API_HTTP_PORT: int(0, 65535, 9027),
+  WEBMAIL_HTTP_PORT: int(0, 65535, 9028),
+  /** Public base URLs as the outside world reaches them: Twilio's status callbacks and the sign-in links in texts. */
+  PUBLIC_API_URL: z.string().url().default('http://localhost:9027'),
+  PUBLIC_WEBMAIL_URL: z.string().url().default('http://localhost:9028'),
+  /** `outbox` records texts under DATA_DIR for the demo (refused in production); `twilio` sends them. */
+  SMS_DRIVER: z.enum(['outbox', 'twilio']).default('outbox'),
+  TWILIO_ACCOUNT_SID: z.string().optional(),
+  TWILIO_AUTH_TOKEN: z.string().optional(),
+  TWILIO_FROM: z.string().optional(),
+  TWILIO_MESSAGING_SERVICE_SID: z.string().optional(),
+  /** A Twilio-compatible API (the stand-in in tests); the SDK itself has no such option. */
+  TWILIO_BASE_URL: z.string().url().default('https://api.twilio.com'),
+  /** Keys the HMACs of one-time codes and link tokens; required outside development and test. */
+  CREDENTIAL_HMAC_SECRET: z.string().min(32).optional(),
+  /** Fractions allowed (0.01 = 36 s) so tests can watch a credential expire. */
+  CREDENTIAL_LIFETIME_HOURS: z.coerce.number().min(0.0005).max(168).default(8),
+  CREDENTIAL_MAX_ATTEMPTS: int(1, 20, 5),
+  /** Texts per tenant per hour (admin alerts excepted); over it rows are marked capped and admins alerted once. */
+  SMS_TENANT_CAP_PER_HOUR: int(1, 10_000_000, 20_000),
+  /** What the sender sustains (a long code about 1, a Messaging Service pool or short code more); for the delivery ETA. */
+  SMS_SENDER_SEGMENTS_PER_SECOND: z.coerce.number().min(0.1).max(10_000).default(1),
+  SMS_CONCURRENCY: int(1, 500, 8),
+  SMS_RETRY_BASE_SECONDS: int(1, 3600, 30),
+  SMS_MAX_SEND_ATTEMPTS: int(1, 50, 8),
+  SIGNIN_REQUESTS_PER_ADDRESS_PER_HOUR: int(1, 1000, 3),
+  SIGNIN_REQUESTS_PER_IP_PER_HOUR: int(1, 100_000, 30),
+  /** Sender of notification mail (admin announcements, credentials to alternate addresses); default no-reply@MX_HOSTNAME. */
+  NOTIFICATION_FROM: z.string().email().optional(),
 
   // --- replay of held mail after continuity mode (libs/continuity/src/recovery)
   /** Messages per second released to one tenant's upstream during replay, so a recovering Exchange is not flooded. */
@@ -102,37 +141,6 @@ export const configSchema = z.object({
   BREAKER_MIN_FAILING_TENANTS: int(1, 1_000_000, 3),
   /** Upstream observations (probe and delivery evidence) are kept this long for the status view. */
   OBSERVATION_RETENTION_HOURS: int(1, 24 * 365, 168),
-
-  // --- credentials by SMS (libs/sms, libs/credentials, apps/api, apps/webmail)
-  API_HTTP_PORT: int(0, 65535, 9027),
-  WEBMAIL_HTTP_PORT: int(0, 65535, 9028),
-  /** Public base URLs as the outside world reaches them: Twilio's status callbacks and the sign-in links in texts. */
-  PUBLIC_API_URL: z.string().url().default('http://localhost:9027'),
-  PUBLIC_WEBMAIL_URL: z.string().url().default('http://localhost:9028'),
-  /** `outbox` records texts under DATA_DIR for the demo (refused in production); `twilio` sends them. */
-  SMS_DRIVER: z.enum(['outbox', 'twilio']).default('outbox'),
-  TWILIO_ACCOUNT_SID: z.string().optional(),
-  TWILIO_AUTH_TOKEN: z.string().optional(),
-  TWILIO_FROM: z.string().optional(),
-  TWILIO_MESSAGING_SERVICE_SID: z.string().optional(),
-  /** A Twilio-compatible API (the stand-in in tests); the SDK itself has no such option. */
-  TWILIO_BASE_URL: z.string().url().default('https://api.twilio.com'),
-  /** Keys the HMACs of one-time codes and link tokens; required outside development and test. */
-  CREDENTIAL_HMAC_SECRET: z.string().min(32).optional(),
-  /** Fractions allowed (0.01 = 36 s) so tests can watch a credential expire. */
-  CREDENTIAL_LIFETIME_HOURS: z.coerce.number().min(0.0005).max(168).default(8),
-  CREDENTIAL_MAX_ATTEMPTS: int(1, 20, 5),
-  /** Texts per tenant per hour (admin alerts excepted); over it rows are marked capped and admins alerted once. */
-  SMS_TENANT_CAP_PER_HOUR: int(1, 10_000_000, 20_000),
-  /** What the sender sustains (a long code about 1, a Messaging Service pool or short code more); for the delivery ETA. */
-  SMS_SENDER_SEGMENTS_PER_SECOND: z.coerce.number().min(0.1).max(10_000).default(1),
-  SMS_CONCURRENCY: int(1, 500, 8),
-  SMS_RETRY_BASE_SECONDS: int(1, 3600, 30),
-  SMS_MAX_SEND_ATTEMPTS: int(1, 50, 8),
-  SIGNIN_REQUESTS_PER_ADDRESS_PER_HOUR: int(1, 1000, 3),
-  SIGNIN_REQUESTS_PER_IP_PER_HOUR: int(1, 100_000, 30),
-  /** Sender of notification mail (admin announcements, credentials to alternate addresses); default no-reply@MX_HOSTNAME. */
-  NOTIFICATION_FROM: z.string().email().optional(),
 
   SHUTDOWN_GRACE_MS: int(0, 600_000, 30_000),
 });

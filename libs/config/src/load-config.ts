@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { useDnsServers, parseDnsServers } from '@app/dns';
 import { configSchema, AppConfig } from './config.schema';
 
 export class ConfigError extends Error {}
@@ -32,6 +33,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const smsProblems = smsConfigProblems(cfg);
   if (smsProblems.length) throw new ConfigError(`invalid configuration:\n${smsProblems.map((l) => `  ${l}`).join('\n')}`);
   if (!cfg.CREDENTIAL_HMAC_SECRET && cfg.NODE_ENV !== 'production') cfg.CREDENTIAL_HMAC_SECRET = DEVELOPMENT_CREDENTIAL_SECRET;
+  try {
+    parseDnsServers(cfg.DNS_SERVERS);
+  } catch (e) {
+    throw new ConfigError(`invalid configuration:\n  DNS_SERVERS: ${(e as Error).message}`);
+  }
+  // Process-wide, like the resolv.conf it replaces: every DNS port takes its resolver from @app/dns.
+  useDnsServers(cfg.DNS_SERVERS);
   return cfg;
 }
 

@@ -1,4 +1,4 @@
-import { Resolver } from 'node:dns/promises';
+import { newResolver } from '@app/dns';
 import type { MxAnswer } from './next-hop';
 
 /** The DNS questions the delivery engine asks; tests and special setups replace it. */
@@ -9,7 +9,7 @@ export const DNS_RESOLVER = Symbol('DNS_RESOLVER');
 
 /** The system's resolver through node:dns. */
 export class SystemDnsResolver implements DnsResolver {
-  private readonly resolver = new Resolver({ timeout: 5000, tries: 2 });
+  private readonly resolver = newResolver({ timeoutMs: 5000 });
 
   async resolveMx(domain: string): Promise<MxAnswer> {
     try {

@@ -1,4 +1,4 @@
-import { Resolver } from 'node:dns/promises';
+import { newResolver } from '@app/dns';
 
 /**
  * Where MTA-STS policies come from: the `_mta-sts.<domain>` TXT record and
@@ -17,7 +17,7 @@ const MAX_POLICY_BYTES = 64 * 1024;
 
 /** DNS through node:dns; the policy over HTTPS with a verified certificate, no redirects, a short timeout and a size cap. */
 export class HttpsMtaStsSource implements MtaStsSource {
-  private readonly resolver = new Resolver({ timeout: 5000, tries: 2 });
+  private readonly resolver = newResolver({ timeoutMs: 5000 });
 
   constructor(private readonly timeoutMs = 10_000) {}
 

@@ -1,4 +1,4 @@
-import { Resolver } from 'node:dns/promises';
+import { newResolver } from '@app/dns';
 
 /** The DNS question DKIM rotation asks: the TXT strings at a name (empty when there are none). */
 export interface DkimTxtLookup {
@@ -8,7 +8,7 @@ export const DKIM_TXT_LOOKUP = Symbol('DKIM_TXT_LOOKUP');
 
 /** The system's resolver; NXDOMAIN and NODATA are "not published", other failures propagate. */
 export class SystemDkimTxtLookup implements DkimTxtLookup {
-  private readonly resolver = new Resolver({ timeout: 5000, tries: 2 });
+  private readonly resolver = newResolver({ timeoutMs: 5000 });
 
   async txt(name: string): Promise<string[][]> {
     try {

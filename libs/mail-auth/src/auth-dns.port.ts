@@ -1,4 +1,4 @@
-import { Resolver } from 'node:dns/promises';
+import { newResolver } from '@app/dns';
 
 /**
  * The DNS questions of SPF, DKIM, DMARC and ARC, in the shape mailauth asks
@@ -10,7 +10,7 @@ export type MailAuthResolver = (name: string, rrtype: string) => Promise<unknown
 export const MAIL_AUTH_RESOLVER = Symbol('MAIL_AUTH_RESOLVER');
 
 export function systemMailAuthResolver(timeoutMs = 5000): MailAuthResolver {
-  const resolver = new Resolver({ timeout: timeoutMs, tries: 2 });
+  const resolver = newResolver({ timeoutMs });
   return (name, rrtype) => resolver.resolve(name, rrtype as 'TXT') as Promise<unknown>;
 }
 

@@ -23,4 +23,17 @@ describe('planAcceptance', () => {
   it('refuses a message without recipients', () => {
     expect(() => planAcceptance({ ...base, recipients: [] }, now)).toThrow(/no recipients/);
   });
+
+  it('routes each recipient as asked, the tenant\'s Exchange by default, and keeps the sender\'s Sent entry', () => {
+    const p = planAcceptance({ ...base, direction: 'outbound', recipients: ['a@x.example', 'Out@else.example'], routeKinds: { 'out@else.example': 'internet' }, sentMailboxIds: ['s', 's'] }, now);
+    expect(p.routeKinds).toEqual(['upstream', 'internet']);
+    expect(p.sentMailboxIds).toEqual(['s']);
+    expect(p.delivers).toBe(true);
+  });
+
+  it('plans no deliveries for a journal message, which may name no recipient', () => {
+    const p = planAcceptance({ ...base, direction: 'journal', recipients: [] }, now);
+    expect(p.delivers).toBe(false);
+    expect(p.routeKinds).toEqual([]);
+  });
 });

@@ -21,19 +21,39 @@ export interface AcceptMessageInput {
   receivedAt: Date;
   /** The tenant's delivery lifetime; the deliveries expire this long after acceptance. */
   deliveryLifetimeSeconds: number;
+  /**
+   * 'inbound' (the default), 'outbound' (relayed for the tenant's Exchange) or
+   * 'journal' (an original taken from the tenant's journal report: mirrored,
+   * never delivered; Exchange delivered it already).
+   */
+  direction?: AcceptedDirection;
+  /** Route of each recipient, by lower-case address; 'upstream' where not named. */
+  routeKinds?: Record<string, 'upstream' | 'internet'>;
+  /** Standby mailboxes that get the message in their Sent folder (the sender's own). */
+  sentMailboxIds?: string[];
+  /** For journal messages: whether the report could be unpacked ('unparsed': kept whole, flagged). */
+  journalState?: 'parsed' | 'unparsed';
 }
+
+export type AcceptedDirection = 'inbound' | 'outbound' | 'journal';
 
 export interface AcceptedMessage {
   messageId: string;
   tenantId: string;
   queueId: string;
   nextAttemptAt: Date;
+  /** False for journal messages, which have no deliveries. */
+  delivers?: boolean;
 }
 
 /** The rows one accepted message becomes; pure, so the arithmetic is tested without a database. */
 export interface AcceptancePlan {
   recipients: string[];
+  /** Parallel to `recipients`; empty when the message has no deliveries. */
+  routeKinds: Array<'upstream' | 'internet'>;
+  delivers: boolean;
   mirrorMailboxIds: string[];
+  sentMailboxIds: string[];
   nextAttemptAt: Date;
   expiresAt: Date;
 }
@@ -54,10 +74,14 @@ export function planAcceptance(input: AcceptMessageInput, now: Date): Acceptance
       recipients.push(r);
     }
   }
-  if (!recipients.length) throw new Error(`message ${input.queueId} has no recipients`);
+  const delivers = input.direction !== 'journal';
+  if (!recipients.length && delivers) throw new Error(`message ${input.queueId} has no recipients`);
   return {
     recipients,
+    routeKinds: delivers ? recipients.map((r) => input.routeKinds?.[r.toLowerCase()] ?? 'upstream') : [],
+    delivers,
     mirrorMailboxIds: [...new Set(input.mirrorMailboxIds)],
+    sentMailboxIds: [...new Set(input.sentMailboxIds ?? [])],
     nextAttemptAt: now,
     expiresAt: new Date(now.getTime() + input.deliveryLifetimeSeconds * 1000),
   };
@@ -65,7 +89,8 @@ export function planAcceptance(input: AcceptMessageInput, now: Date): Acceptance
 
 /**
  * Records accepted mail: for each message its row, one delivery row per
- * recipient and one inbox mirror entry per standby mailbox, all messages of
+ * recipient (none for journal messages), one inbox mirror entry per standby
+ * mailbox and, for outbound mail, a Sent entry for the sender; all messages of
  * one SMTP transaction in ONE Postgres transaction. The MX answers 250 only
  * after this commits. Queue jobs are announced afterwards and only
  * best-effort: Postgres is the queue of record and the worker's sweeper finds
@@ -91,25 +116,30 @@ export class MessageAcceptance {
         const m = messages[i];
         const p = plans[i];
         const rows: Array<{ id: string }> = await em.query(
-          `INSERT INTO messages (tenant_id, queue_id, direction, blob_key, size_bytes, mail_from, rcpt_to, client_address, client_helo, body_8bitmime, smtputf8, received_at)
-           VALUES ($1, $2, 'inbound', $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-          [m.tenantId, m.queueId, m.blobKey, m.sizeBytes, m.mailFrom, p.recipients, m.clientAddress, m.clientHelo, m.body8bitmime, m.smtputf8, m.receivedAt],
+          `INSERT INTO messages (tenant_id, queue_id, direction, blob_key, size_bytes, mail_from, rcpt_to, client_address, client_helo, body_8bitmime, smtputf8, received_at, journal_state)
+           VALUES ($1, $2, $12, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13) RETURNING id`,
+          [m.tenantId, m.queueId, m.blobKey, m.sizeBytes, m.mailFrom, p.recipients, m.clientAddress, m.clientHelo, m.body8bitmime, m.smtputf8, m.receivedAt, m.direction ?? 'inbound', m.journalState ?? null],
         );
         const messageId = rows[0].id;
         const held = holdsInbound(modes.get(m.tenantId));
-        await em.query(
-          `INSERT INTO deliveries (tenant_id, message_id, recipient, route_kind, state, next_attempt_at, expires_at, held_at, held_remaining_seconds)
-           SELECT $1, $2, r, 'upstream', $6, $4, $5, CASE WHEN $7::boolean THEN $4::timestamptz END, CASE WHEN $7::boolean THEN $8::integer END FROM unnest($3::text[]) AS r`,
-          [m.tenantId, messageId, p.recipients, p.nextAttemptAt, p.expiresAt, held ? 'held' : 'queued', held, m.deliveryLifetimeSeconds],
-        );
-        if (p.mirrorMailboxIds.length) {
+        // Only deliveries to the tenant's Exchange are held; mail to the internet goes on in continuity mode.
+        if (p.delivers) {
           await em.query(
-            `INSERT INTO mirror_entries (tenant_id, mailbox_id, message_id, folder, received_at)
-             SELECT $1, mb, $2, 'inbox', $4 FROM unnest($3::uuid[]) AS mb`,
-            [m.tenantId, messageId, p.mirrorMailboxIds, m.receivedAt],
+            `INSERT INTO deliveries (tenant_id, message_id, recipient, route_kind, state, next_attempt_at, expires_at, held_at, held_remaining_seconds)
+             SELECT $1, $2, r.rcpt, r.kind, CASE WHEN h THEN 'held' ELSE 'queued' END, $4, $5, CASE WHEN h THEN $4::timestamptz END, CASE WHEN h THEN $8::integer END
+               FROM unnest($3::text[], $6::text[]) AS r(rcpt, kind), LATERAL (SELECT $7::boolean AND r.kind = 'upstream' AS h) x`,
+            [m.tenantId, messageId, p.recipients, p.nextAttemptAt, p.expiresAt, p.routeKinds, held, m.deliveryLifetimeSeconds],
           );
         }
-        accepted.push({ messageId, tenantId: m.tenantId, queueId: m.queueId, nextAttemptAt: p.nextAttemptAt });
+        for (const [folder, ids] of [['inbox', p.mirrorMailboxIds], ['sent', p.sentMailboxIds]] as const) {
+          if (!ids.length) continue;
+          await em.query(
+            `INSERT INTO mirror_entries (tenant_id, mailbox_id, message_id, folder, received_at)
+             SELECT $1, mb, $2, $5, $4 FROM unnest($3::uuid[]) AS mb`,
+            [m.tenantId, messageId, ids, m.receivedAt, folder],
+          );
+        }
+        accepted.push({ messageId, tenantId: m.tenantId, queueId: m.queueId, nextAttemptAt: p.nextAttemptAt, delivers: p.delivers });
       }
       return accepted;
     });
@@ -119,7 +149,7 @@ export class MessageAcceptance {
   async announce(message: AcceptedMessage): Promise<void> {
     const payload: DeliverMessageJob & IndexMessageJob = { messageId: message.messageId, tenantId: message.tenantId };
     await Promise.all([
-      this.queues.add<DeliverMessageJob>(QueueName.Delivery, 'deliver', payload, deliveryJobId(message.messageId, message.nextAttemptAt)),
+      message.delivers === false ? null : this.queues.add<DeliverMessageJob>(QueueName.Delivery, 'deliver', payload, deliveryJobId(message.messageId, message.nextAttemptAt)),
       this.queues.add<IndexMessageJob>(QueueName.Index, 'index', payload, indexJobId(message.messageId)),
     ]);
   }

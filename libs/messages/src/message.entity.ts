@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-export type MessageDirection = 'inbound' | 'outbound' | 'dsn';
+export type MessageDirection = 'inbound' | 'outbound' | 'dsn' | 'journal';
 export type IndexState = 'pending' | 'indexed' | 'unparseable';
 
 export interface AddressValue { name: string; address: string }

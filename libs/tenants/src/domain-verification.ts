@@ -1,4 +1,5 @@
-import { Resolver } from 'node:dns/promises';
+import type { Resolver } from 'node:dns/promises';
+import { newResolver } from '@app/dns';
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 
@@ -17,7 +18,7 @@ export class NodeDnsTxtLookup implements TxtLookup {
   private readonly resolver: Resolver;
 
   constructor(servers?: string[], timeoutMs = 5000) {
-    this.resolver = new Resolver({ timeout: timeoutMs, tries: 2 });
+    this.resolver = newResolver({ timeoutMs });
     if (servers?.length) this.resolver.setServers(servers);
   }
 

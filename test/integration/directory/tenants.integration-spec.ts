@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { createDataSource } from '@app/database';
 import { NodeDnsTxtLookup, TenantsService } from '@app/tenants';
 import { uniqueLabel, withDb } from '../../support/factories';
-import { TinyDnsServer } from './tiny-dns-server';
+import { TinyDnsServer } from '../../support/tiny-dns-server';
 
 describe('TenantsService', () => {
   let ds: DataSource;
