@@ -13,7 +13,7 @@ let servers: string[] | null = null;
 export function parseDnsServers(value: string): string[] {
   const list = value.split(',').map((s) => s.trim()).filter(Boolean);
   for (const s of list) {
-    const host = s.startsWith('[') ? s.slice(1, s.indexOf(']')) : s.replace(/:\d+$/, '');
+    const host = isIP(s) ? s : s.startsWith('[') ? s.slice(1, s.indexOf(']')) : s.replace(/:\d+$/, '');
     if (!isIP(host)) throw new Error(`DNS server "${s}" is not an IP address (optionally with :port)`);
   }
   return list;
