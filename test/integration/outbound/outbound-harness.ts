@@ -8,16 +8,20 @@ import { NodeDnsTxtLookup, TenantsService } from '../../../libs/tenants/src';
 import { AddConnectorInput, ConnectorsService } from '../../../libs/outbound/src';
 import { withDb } from '../../support/factories';
 
-/** Registers a connector through the same service the CLI uses; returns its generated password. */
-export async function addConnector(tenantSlug: string, input: AddConnectorInput): Promise<{ username: string | null; password: string | null }> {
+/** Runs `fn` with the same connector service the CLI uses. */
+export async function withConnectors<T>(fn: (svc: ConnectorsService) => Promise<T>): Promise<T> {
   const ds: DataSource = await createDataSource({ DATABASE_URL: process.env.DATABASE_URL as string, DATABASE_POOL_SIZE: 2 }).initialize();
   try {
-    const svc = new ConnectorsService(ds, new TenantsService(ds, new NodeDnsTxtLookup()));
-    const { connector, password } = await svc.add(tenantSlug, input);
-    return { username: connector.authUsername, password };
+    return await fn(new ConnectorsService(ds, new TenantsService(ds, new NodeDnsTxtLookup())));
   } finally {
     await ds.destroy();
   }
+}
+
+/** Registers a connector; returns its generated password. */
+export async function addConnector(tenantSlug: string, input: AddConnectorInput): Promise<{ username: string | null; password: string | null }> {
+  const { connector, password } = await withConnectors((svc) => svc.add(tenantSlug, input));
+  return { username: connector.authUsername, password };
 }
 
 export interface SendOptions {
