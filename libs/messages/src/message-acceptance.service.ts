@@ -96,6 +96,9 @@ export function planAcceptance(input: AcceptMessageInput, now: Date): Acceptance
  * best-effort: Postgres is the queue of record and the worker's sweeper finds
  * rows whose job never reached Redis.
  */
+/** How long a post-commit queue announcement may take before it is left to the sweeper. */
+export const ANNOUNCE_TIMEOUT_MS = 3000;
+
 @Injectable()
 export class MessageAcceptance {
   constructor(
@@ -148,9 +151,21 @@ export class MessageAcceptance {
   /** Schedules delivery and indexing; job ids are deterministic, so announcing twice is harmless. */
   async announce(message: AcceptedMessage): Promise<void> {
     const payload: DeliverMessageJob & IndexMessageJob = { messageId: message.messageId, tenantId: message.tenantId };
-    await Promise.all([
+    const adds = Promise.all([
       message.delivers === false ? null : this.queues.add<DeliverMessageJob>(QueueName.Delivery, 'deliver', payload, deliveryJobId(message.messageId, message.nextAttemptAt)),
       this.queues.add<IndexMessageJob>(QueueName.Index, 'index', payload, indexJobId(message.messageId)),
     ]);
+    // BullMQ waits for Redis indefinitely; with Redis down the announcements would pile up
+    // and hold back shutdown. The sweeper finds the rows either way.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`queue announcement gave up after ${ANNOUNCE_TIMEOUT_MS} ms`)), ANNOUNCE_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([adds, timeout]);
+    } finally {
+      clearTimeout(timer);
+      adds.catch(() => undefined);
+    }
   }
 }
