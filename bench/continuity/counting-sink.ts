@@ -21,6 +21,7 @@ export async function startCountingSink(): Promise<CountingSink> {
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    disableReverseLookup: true,
     size: 50 * 1024 * 1024,
     maxClients: 1000,
     onData(stream, session, cb) {

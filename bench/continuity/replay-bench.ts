@@ -82,8 +82,10 @@ async function main(): Promise<void> {
     // One blob serves every message: the bench measures delivery, not the blob store.
     const tenantIds: Record<'plain' | 'replay', string> = { plain: '', replay: '' };
     for (const name of ['plain', 'replay'] as const) {
-      const t = await db.query(`INSERT INTO tenants (name, slug, continuity_policy) VALUES ($1, $1, 'manual') RETURNING id`, [`bench-${name}-${run}`]);
+      // The replay tenant is in continuity mode from the start: held mail of a tenant in normal mode would be released at once.
+      const t = await db.query(`INSERT INTO tenants (name, slug, continuity_policy, mode) VALUES ($1, $1, 'manual', $2) RETURNING id`, [`bench-${name}-${run}`, name === 'replay' ? 'active' : 'normal']);
       const id: string = t.rows[0].id;
+      if (name === 'replay') await db.query(`INSERT INTO continuity_events (tenant_id, started_at) VALUES ($1, now())`, [id]);
       tenantIds[name] = id;
       await db.query(`INSERT INTO tenant_domains (tenant_id, name, verification_token, verified_at, verified_by) VALUES ($1, $2, 'x', now(), 'operator')`, [id, `${name}-${run}.bench.example`]);
       const g = await db.query(`INSERT INTO upstream_groups (tenant_id, name) VALUES ($1, 'default') RETURNING id`, [id]);
@@ -95,14 +97,17 @@ async function main(): Promise<void> {
       w.write(Buffer.from(`From: sender@outside.example\r\nTo: user1@${name}-${run}.bench.example\r\nSubject: bench\r\nMessage-ID: <bench@outside.example>\r\n\r\n${'x'.repeat(72)}\r\n`.repeat(1) + 'y'.repeat(1500) + '\r\n'));
       const { size } = await w.commit();
       const state = name === 'replay' ? 'held' : 'queued';
+      // Plain rows are due only when their phase starts, so the worker's sweeper does not start them early.
       await db.query(
         `WITH m AS (
-           INSERT INTO messages (tenant_id, queue_id, direction, blob_key, size_bytes, mail_from, rcpt_to, received_at, index_state)
-           SELECT $1, $2 || i, 'inbound', $3, $4, 'sender@outside.example', ARRAY['user' || (1 + i % 100) || '@' || $5], now() - make_interval(secs => ($6 - i)::float8 / 1000), 'indexed'
+           INSERT INTO messages (tenant_id, queue_id, direction, blob_key, size_bytes, mail_from, rcpt_to, received_at, index_state, auth_results, auth_summary)
+           SELECT $1, $2 || i, 'inbound', $3, $4, 'sender@outside.example', ARRAY['user' || (1 + i % 100) || '@' || $5], now() - make_interval(secs => ($6 - i)::float8 / 1000), 'indexed',
+                  $8, $9::jsonb
              FROM generate_series(1, $6) i RETURNING id, tenant_id, rcpt_to)
          INSERT INTO deliveries (tenant_id, message_id, recipient, route_kind, state, next_attempt_at, expires_at, held_at, held_remaining_seconds)
-         SELECT tenant_id, id, rcpt_to[1], 'upstream', $7, now(), now() + interval '5 days', CASE WHEN $7 = 'held' THEN now() END, CASE WHEN $7 = 'held' THEN 432000 END FROM m`,
-        [id, `${queueId}N`, key, size, `${name}-${run}.bench.example`, N, state],
+         SELECT tenant_id, id, rcpt_to[1], 'upstream', $7, now() + interval '1 day', now() + interval '5 days', CASE WHEN $7 = 'held' THEN now() END, CASE WHEN $7 = 'held' THEN 432000 END FROM m`,
+        // Verified at acceptance, as the MX does: delivery then only prepends the stored header.
+        [id, `${queueId}N`, key, size, `${name}-${run}.bench.example`, N, state, 'Authentication-Results: mx.bench.localhost; spf=none smtp.mailfrom=outside.example; dkim=none; dmarc=none\r\n', JSON.stringify({ spf: 'none', dkim: 'none', dmarc: 'none', arc: 'none', action: 'none' })],
       );
     }
     await db.query('ANALYZE');
@@ -152,6 +157,7 @@ async function main(): Promise<void> {
     const ids: { id: string }[] = (await db.query(`SELECT id FROM messages WHERE tenant_id = $1 ORDER BY received_at`, [tenantIds.plain])).rows;
     const queue = new Queue(QueueName.Delivery, { connection: redis as never, prefix });
     let t0 = Date.now();
+    await db.query(`UPDATE deliveries SET next_attempt_at = now() WHERE tenant_id = $1`, [tenantIds.plain]);
     for (let i = 0; i < ids.length; i += 1000) {
       await queue.addBulk(ids.slice(i, i + 1000).map((m) => ({ name: 'deliver-message', data: { messageId: m.id, tenantId: tenantIds.plain }, opts: { jobId: deliveryJobId(m.id, t0), removeOnComplete: true } })));
     }
@@ -163,8 +169,6 @@ async function main(): Promise<void> {
 
     // Replay: the tenant goes from active to recovering; the worker's replay does the rest.
     sink.reset();
-    await db.query(`UPDATE tenants SET mode = 'active' WHERE id = $1`, [tenantIds.replay]);
-    await db.query(`INSERT INTO continuity_events (tenant_id, started_at) VALUES ($1, now())`, [tenantIds.replay]);
     t0 = Date.now();
     await db.query(`UPDATE tenants SET mode = 'recovering' WHERE id = $1`, [tenantIds.replay]);
     await waitUntil('replay', async () => sink!.recipients() >= N * RECIPIENTS_PER_MESSAGE && (await delivered(tenantIds.replay)) >= N, 30 * 60_000, progress('replay', tenantIds.replay));
