@@ -29,6 +29,10 @@ async function json<T = Record<string, unknown>>(args: string[]): Promise<T> {
   return JSON.parse(r.stdout) as T;
 }
 
+// Each step spawns the built CLI (a Node start-up and a database connection); on a busy
+// two-core machine a step can take a second or more.
+jest.setTimeout(60_000);
+
 describe('operator CLI (built, spawned)', () => {
   let dir: string;
 
