@@ -11,6 +11,9 @@ import { classifyObservation } from './upstream-evidence';
 import { DueProbe, UpstreamHealthStore } from './upstream-health.store';
 import { UPSTREAM_PROBER, UpstreamProber } from './upstream-prober.port';
 
+/** See healthyRecentlyRecorded. */
+export const HEALTHY_EVIDENCE_INTERVAL_MS = 5000;
+
 type DetectionConfig = Pick<AppConfig, 'PROBE_TIMEOUT_MS' | 'PROBE_CONCURRENCY' | 'BREAKER_FAILING_SHARE' | 'BREAKER_MIN_FAILING_TENANTS'>;
 
 /**
@@ -27,6 +30,7 @@ export class UpstreamProbeScheduler implements UpstreamEvidenceSink {
   private readonly evaluating = new Set<string>();
   private readonly evaluateAgain = new Set<string>();
   private readonly pending = new Set<Promise<unknown>>();
+  private readonly lastHealthyRecorded = new Map<string, number>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly cfg: DetectionConfig,
@@ -95,6 +99,7 @@ export class UpstreamProbeScheduler implements UpstreamEvidenceSink {
   recordDeliveryEvidence(tenantId: string, hop: Pick<NextHop, 'host' | 'port'>, result: AttemptResult): void {
     const seen = classifyObservation(result);
     if (seen === 'neutral') return;
+    if (this.healthyRecentlyRecorded(`${tenantId}|${hop.host}:${hop.port}`, seen === 'healthy')) return;
     const p = (async () => {
       const upstream = await this.store.findUpstream(tenantId, hop.host, hop.port);
       if (!upstream) return;
@@ -103,6 +108,25 @@ export class UpstreamProbeScheduler implements UpstreamEvidenceSink {
       .catch((e) => this.logger.error({ tenantId, upstream: `${hop.host}:${hop.port}`, err: e instanceof Error ? e.message : String(e) }, 'delivery evidence could not be recorded'))
       .finally(() => this.pending.delete(p));
     this.pending.add(p);
+  }
+
+  /**
+   * A busy upstream answers 250 hundreds of times a second; each success
+   * would be a write to one hot row. Within HEALTHY_EVIDENCE_INTERVAL_MS after
+   * a recorded success, further successes add nothing the state machine uses
+   * (the failure streak is already reset, healthy_since already set), so they
+   * are skipped. Every failure, and the first success after one, is recorded.
+   */
+  private healthyRecentlyRecorded(key: string, healthy: boolean): boolean {
+    const now = Date.now();
+    const last = this.lastHealthyRecorded.get(key);
+    if (!healthy) {
+      this.lastHealthyRecorded.delete(key);
+      return false;
+    }
+    if (last !== undefined && now - last < HEALTHY_EVIDENCE_INTERVAL_MS) return true;
+    this.lastHealthyRecorded.set(key, now);
+    return false;
   }
 
   private async observe(tenantId: string, tenantSlug: string, upstreamId: string, label: string, source: 'probe' | 'delivery', ok: boolean, detail: string): Promise<void> {
