@@ -3,6 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { cpuSecondsOf, freePort, memoryOf, run, stopChild, track, waitFor, waitForPort } from './processes';
+import { DnsStandin } from '../../infra/dns-standin/dns-standin';
 
 export const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -69,6 +70,7 @@ export class OursInstance {
       MX_MAX_SESSIONS: '10000',
       MX_MAX_MESSAGE_BYTES: String(this.o.maxMessageBytes ?? 50 * 1024 * 1024),
       LOG_LEVEL: 'warn',
+      DNS_SERVERS: this.dnsServers,
       ...(process.env.BENCH_CPU_PROF_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}` } : {}),
       SHUTDOWN_GRACE_MS: '5000',
       ...this.o.extraEnv,
@@ -76,9 +78,13 @@ export class OursInstance {
   }
 
   private redisPort = 0;
+  /** Stands in for the local caching resolver an MTA host runs (inbound SPF/DKIM/DMARC lookups). */
+  private readonly dns = new DnsStandin();
+  private dnsServers = '';
 
   async setUp(): Promise<void> {
     mkdirSync(join(this.o.dir, 'data'), { recursive: true });
+    this.dnsServers = await this.dns.start();
     [this.smtpPort, this.mxHttpPort, this.workerHttpPort, this.redisPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     await withPg(PG_ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS "${this.o.dbName}" WITH (FORCE)`));
     const m = await run(process.execPath, [join(this.o.root, 'dist/libs/database/src/migrate.js')], this.env);
@@ -208,6 +214,7 @@ export class OursInstance {
   }
 
   async tearDown(): Promise<void> {
+    await this.dns.stop();
     await this.stopApps();
     if (this.redis) await stopChild(this.redis, 'SIGKILL');
     this.redis = null;
