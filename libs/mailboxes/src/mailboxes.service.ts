@@ -31,6 +31,8 @@ export interface ImportReport {
   warnings: Array<{ row: number; message: string }>;
 }
 export const MAX_REPORTED_ROW_ERRORS = 1000;
+/** Rows per import transaction: one commit (one fsync) per batch instead of per row. */
+const IMPORT_BATCH_ROWS = 250;
 
 type Outcome = 'created' | 'updated' | 'unchanged';
 
@@ -156,7 +158,8 @@ export class MailboxesService {
 
   /**
    * Imports mailboxes from CSV (see mailbox-csv.ts for the format). Rows are
-   * upserted by address, each in its own transaction: valid rows are applied,
+   * upserted by address, a batch of rows per transaction with a savepoint per
+   * row (one commit per batch, not per row; a broken row rolls back alone): valid rows are applied,
    * broken rows are reported with their line and reason, and importing the
    * same file again changes nothing. Aliases and groups named in a row are
    * added if missing; ones not named are left alone (an import never deletes).
@@ -171,6 +174,36 @@ export class MailboxesService {
     };
     // The first row that claimed an address: a second one would make the result depend on row order.
     const seen = new Map<string, number>();
+    type Pending = { row: number; value: MailboxRowValue; warnings: string[] };
+    let batch: Pending[] = [];
+    const flush = async () => {
+      if (!batch.length) return;
+      const rows = batch;
+      batch = [];
+      const results = await this.ds.transaction(async (em) => {
+        const out: Array<{ p: Pending; outcome?: Outcome; error?: MailboxCsvRowError }> = [];
+        for (const p of rows) {
+          await em.query('SAVEPOINT import_row');
+          try {
+            out.push({ p, outcome: await this.upsertRow(tenant.id, p.value, em) });
+            await em.query('RELEASE SAVEPOINT import_row');
+          } catch (e) {
+            await em.query('ROLLBACK TO SAVEPOINT import_row');
+            if (!(e instanceof DirectoryError) && !isUniqueViolation(e)) throw e;
+            out.push({ p, error: { row: p.row, code: e instanceof DirectoryError ? e.code : 'address_taken', reason: e instanceof Error ? e.message : String(e) } });
+          }
+        }
+        return out;
+      });
+      for (const r of results) {
+        if (r.error) {
+          fail(r.error);
+          continue;
+        }
+        report[r.outcome as Outcome]++;
+        for (const w of r.p.warnings) report.warnings.push({ row: r.p.row, message: w });
+      }
+    };
     for await (const item of readMailboxCsv(input)) {
       report.rows++;
       if (item.kind === 'error') {
@@ -188,15 +221,10 @@ export class MailboxesService {
         continue;
       }
       for (const a of [check.value.address, ...check.value.aliases]) seen.set(a, item.row);
-      try {
-        const outcome = await this.ds.transaction((em) => this.upsertRow(tenant.id, check.value, em));
-        report[outcome]++;
-        for (const w of check.warnings) report.warnings.push({ row: item.row, message: w });
-      } catch (e) {
-        if (!(e instanceof DirectoryError) && !isUniqueViolation(e)) throw e;
-        fail({ row: item.row, code: e instanceof DirectoryError ? e.code : 'address_taken', reason: e instanceof Error ? e.message : String(e) });
-      }
+      batch.push({ row: item.row, value: check.value, warnings: check.warnings });
+      if (batch.length >= IMPORT_BATCH_ROWS) await flush();
     }
+    await flush();
     report.errors.sort((a, b) => a.row - b.row);
     return report;
   }
