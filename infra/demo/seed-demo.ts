@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { loadConfig } from '@app/config';
 import { createDataSource } from '@app/database';
 import { MailboxesService } from '@app/mailboxes';
+import { TenantAdminsService } from '@app/continuity/tenant-admins.service';
 import { NodeDnsTxtLookup, TenantsService } from '@app/tenants';
 
 /**
@@ -12,6 +13,8 @@ import { NodeDnsTxtLookup, TenantsService } from '@app/tenants';
  * reserved for drama (+44 7700 900xxx), so no real phone is ever texted.
  */
 const DEMO = { name: 'Demo Corp', slug: 'demo', domain: 'demo.example' } as const;
+/** The tenant's admin: told of every continuity transition by text (recorded in the demo's SMS outbox). */
+const DEMO_ADMIN = { name: 'Dana Admin', mobileE164: '+447700900100', language: 'en' } as const;
 
 async function main(): Promise<void> {
   const [csvPath, upstreamHost = '127.0.0.1', upstreamPort = '2526'] = process.argv.slice(2);
@@ -44,6 +47,17 @@ async function main(): Promise<void> {
     const report = await mailboxes.importCsv(DEMO.slug, createReadStream(csvPath));
     say(`mailboxes from ${csvPath}: ${report.created} created, ${report.updated} updated, ${report.unchanged} unchanged`);
     if (report.errorCount) throw new Error(`demo CSV has refused rows: ${JSON.stringify(report.errors)}`);
+
+    const admins = new TenantAdminsService(ds);
+    const tenant = (await tenants.findTenantBySlug(DEMO.slug))!;
+    if (!(await admins.list(tenant.id)).some((a) => a.mobileE164 === DEMO_ADMIN.mobileE164)) {
+      await admins.add(tenant.id, DEMO_ADMIN);
+      say(`added tenant admin ${DEMO_ADMIN.name} (${DEMO_ADMIN.mobileE164})`);
+    }
+    // Data outlives the demo: an event left running by an earlier run goes on (auto switch-back is off).
+    if (tenant.mode !== 'normal') {
+      say(`note: ${DEMO.slug} is still in mode ${tenant.mode.toUpperCase()} from an earlier run; tour step 5 ends it (npm run cli -- continuity end ${DEMO.slug} --reason "Exchange is back")`);
+    }
   } finally {
     await ds.destroy();
   }

@@ -14,6 +14,12 @@ export MX_SMTP_HOST="${MX_SMTP_HOST:-127.0.0.1}"
 export MX_SMTP_PORT="${MX_SMTP_PORT:-2525}"
 export MX_HTTP_PORT="${MX_HTTP_PORT:-9025}"
 export WORKER_HTTP_PORT="${WORKER_HTTP_PORT:-9026}"
+export API_HTTP_PORT="${API_HTTP_PORT:-9027}"
+export WEBMAIL_HTTP_PORT="${WEBMAIL_HTTP_PORT:-9028}"
+export PUBLIC_API_URL="${PUBLIC_API_URL:-http://localhost:$API_HTTP_PORT}"
+export PUBLIC_WEBMAIL_URL="${PUBLIC_WEBMAIL_URL:-http://localhost:$WEBMAIL_HTTP_PORT}"
+# Texts are recorded in $DATA_DIR/sms-outbox.jsonl instead of sent (npm run cli -- sms outbox).
+export SMS_DRIVER="${SMS_DRIVER:-outbox}"
 # Retry quickly so that mail held while the stand-in is "down" arrives soon after it is back.
 export RETRY_BASE_SECONDS="${RETRY_BASE_SECONDS:-5}"
 export RETRY_MAX_SECONDS="${RETRY_MAX_SECONDS:-30}"
@@ -26,6 +32,13 @@ run_dir="$DATA_DIR/demo"
 
 if [ -t 1 ]; then say() { printf '\033[1m%s\033[0m\n' "$*"; }; else say() { printf '%s\n' "$*"; }; fi
 in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+for port in "$upstream_port" "$MX_SMTP_PORT" "$MX_HTTP_PORT" "$WORKER_HTTP_PORT" "$API_HTTP_PORT" "$WEBMAIL_HTTP_PORT"; do
+  if in_use "$port"; then
+    echo "port $port is already in use (another demo running?); stop that first or override the port variables" >&2
+    exit 1
+  fi
+done
 
 if [ ! -d node_modules ]; then
   say "installing dependencies (npm ci)…"
@@ -40,13 +53,12 @@ say "migrating $DATABASE_URL…"
 npm run -s cli -- migrate
 say "seeding the demo tenant…"
 node dist/infra/demo/seed-demo.js infra/demo/mailboxes.csv 127.0.0.1 "$upstream_port"
-
-for port in "$upstream_port" "$MX_SMTP_PORT" "$MX_HTTP_PORT" "$WORKER_HTTP_PORT"; do
-  if in_use "$port"; then
-    echo "port $port is already in use (another demo running?); stop that first or override the port variables" >&2
-    exit 1
-  fi
-done
+# Detection fast enough to watch: probe every 5 s, down after 3 failures over at least
+# 10 s, so stopping the stand-in activates continuity mode within about half a minute.
+# Production defaults are 30 s, 4 failures, 2 min. The event is ended by hand (tour step 5).
+say "continuity detection for the demo tenant…"
+npm run -s cli -- continuity settings demo --upstream-kind on-premises --policy automatic \
+  --probe-interval 5s --failure-threshold 3 --failure-window 10s --hysteresis 30s --auto-switch-back off
 
 mkdir -p "$upstream_dir" "$run_dir"
 pids=()
@@ -66,8 +78,12 @@ start() { # name command...
 stop_all() {
   [ "$stopping" = 1 ] && return
   stopping=1
+  # A second Ctrl-C (npm passes one on too) must not cut the shutdown short and leave
+  # the apps running without this script: from here on, signals are ignored.
+  trap '' INT TERM
   echo
-  say "stopping…"
+  say "stopping… (work in flight gets up to ${SHUTDOWN_GRACE_MS:-30000} ms)"
+  # The stand-in may have been restarted by demo-upstream.sh: its pid file names the current one.
   for pid in "${pids[@]}" $(cat "$run_dir/standin.pid" 2>/dev/null); do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -f "$run_dir"/*.pid
@@ -79,43 +95,68 @@ trap 'exit 130' INT TERM
 start standin node dist/infra/standin-upstream/main.js --port "$upstream_port" --dir "$upstream_dir"
 start mx node dist/apps/mx/src/main.js
 start worker node dist/apps/worker/src/main.js
-standin_pid=${pids[0]}; mx_pid=${pids[1]}; worker_pid=${pids[2]}
+start api node dist/apps/api/src/main.js
+start webmail node dist/apps/webmail/src/main.js
+mx_pid=${pids[1]}; worker_pid=${pids[2]}; api_pid=${pids[3]}; webmail_pid=${pids[4]}
+# Everything but the stand-in, which the tour stops and starts on purpose.
+services=(mx "$mx_pid" worker "$worker_pid" api "$api_pid" webmail "$webmail_pid")
 
-for _ in $(seq 1 60); do
-  in_use "$MX_SMTP_PORT" && in_use "$WORKER_HTTP_PORT" && break
+for _ in $(seq 1 120); do
+  in_use "$MX_SMTP_PORT" && in_use "$WORKER_HTTP_PORT" && in_use "$API_HTTP_PORT" && in_use "$WEBMAIL_HTTP_PORT" && break
   sleep 0.5
 done
 
+cli="npm run cli --"
 cat <<BANNER
 
-$(say "The continuity service runs: mx on SMTP 127.0.0.1:$MX_SMTP_PORT, worker, and a stand-in Exchange on 127.0.0.1:$upstream_port.")
+$(say "Mail continuity runs: mx (SMTP 127.0.0.1:$MX_SMTP_PORT), worker, api, webmail ($PUBLIC_WEBMAIL_URL) and a stand-in Exchange (127.0.0.1:$upstream_port).")
 
-  Demo tenant   Demo Corp (slug demo), domain demo.example (verified)
-  Mailboxes     alice@demo.example, bob@demo.example, carol@demo.example
+  Demo tenant   Demo Corp (slug demo), domain demo.example (verified), admin Dana Admin (+447700900100)
+  Mailboxes     alice@demo.example, bob@demo.example, carol@demo.example (each with a mobile number)
   Alias         info@demo.example -> alice     Group  team@demo.example (all three)
 
-Send a first message (apt-get install swaks if you lack it):
-  swaks --server 127.0.0.1:$MX_SMTP_PORT --to alice@demo.example --from someone@example.org
+$(say "A tour, in another terminal in this directory (apt-get install swaks if you lack it):")
 
-Where to look:
-  what "Exchange" received   ls $upstream_dir   (one .eml and one .json per message)
-  the mirror                 psql $DATABASE_URL -c "SELECT mb.address, e.folder, m.subject, m.queue_id, e.received_at FROM mirror_entries e JOIN mailboxes mb ON mb.id = e.mailbox_id JOIN messages m ON m.id = e.message_id ORDER BY e.received_at DESC LIMIT 10"
-  deliveries                 psql $DATABASE_URL -c "SELECT recipient, state, attempts, last_reply FROM deliveries ORDER BY created_at DESC LIMIT 10"
-  health and metrics         curl 127.0.0.1:$MX_HTTP_PORT/health/ready   curl 127.0.0.1:$MX_HTTP_PORT/metrics
-                             curl 127.0.0.1:$WORKER_HTTP_PORT/health/ready   curl 127.0.0.1:$WORKER_HTTP_PORT/metrics
+1. Mail flows: send a message, see what "Exchange" received
+     swaks --server 127.0.0.1:$MX_SMTP_PORT --from someone@example.org --to alice@demo.example
+     ls $upstream_dir                   (one .eml and one .json per message)
 
-Play a dead Exchange (in another terminal):
-  bash infra/scripts/demo-upstream.sh stop     then send mail: it is accepted (250) and waits
-  bash infra/scripts/demo-upstream.sh start    the stand-in is back; waiting mail arrives within ~30 s
+2. Exchange goes down: stop the stand-in and watch the tenant switch to ACTIVE (about 30 s)
+     bash infra/scripts/demo-upstream.sh stop
+     $cli continuity status demo
+   or switch at once by hand:
+     $cli continuity activate demo --reason "Exchange is down"
+
+3. Employees get credentials by SMS: read the texts, open a sign-in link in a browser
+     $cli sms outbox
+     (or sign in with address and code at $PUBLIC_WEBMAIL_URL/signin)
+
+4. Mail during the outage is accepted, held for Exchange and mirrored for the webmail
+     swaks --server 127.0.0.1:$MX_SMTP_PORT --from someone@example.org --to team@demo.example --header "Subject: during the outage"
+     $cli recovery status --tenant demo
+
+5. Exchange is back: start the stand-in (it stays in the foreground of that terminal),
+   then end the event in another; held mail is replayed in arrival order
+     bash infra/scripts/demo-upstream.sh start
+     $cli continuity end demo --reason "Exchange is back"
+     $cli recovery status --tenant demo
+
+6. The reconciliation report: per mailbox, what was received, replayed, suppressed or failed
+     $cli recovery report --tenant demo
+
+More: $cli continuity history demo · $cli --help · docs/runbook-continuity.md
+Health and metrics: curl 127.0.0.1:{$MX_HTTP_PORT,$WORKER_HTTP_PORT,$API_HTTP_PORT,$WEBMAIL_HTTP_PORT}/health/ready (and /metrics)
 
 Ctrl-C stops everything.
 
 BANNER
 
-# Runs until Ctrl-C, or until mx or the worker dies (the stand-in may come and go).
-while kill -0 "$mx_pid" 2>/dev/null && kill -0 "$worker_pid" 2>/dev/null; do
+# Runs until Ctrl-C, or until one of the services dies (the stand-in may come and go).
+alive() { local i; for ((i = 1; i < ${#services[@]}; i += 2)); do kill -0 "${services[i]}" 2>/dev/null || return 1; done; }
+while alive; do
   wait -n 2>/dev/null || true
 done
-kill -0 "$mx_pid" 2>/dev/null || echo "mx exited; stopping the demo" >&2
-kill -0 "$worker_pid" 2>/dev/null || echo "worker exited; stopping the demo" >&2
+for ((i = 1; i < ${#services[@]}; i += 2)); do
+  kill -0 "${services[i]}" 2>/dev/null || echo "${services[i - 1]} exited; stopping the demo" >&2
+done
 exit 1
