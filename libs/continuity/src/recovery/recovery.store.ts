@@ -183,13 +183,17 @@ export class RecoveryStore {
     return { released: [...unique.values()], suppressed };
   }
 
-  /** Released rows of this event still waiting for their first attempt after release. */
-  async releasedAwaitingAttempt(tenantId: string, since: Date): Promise<number> {
-    const [{ n }] = await this.ds.query(
-      `SELECT count(*)::int AS n FROM deliveries WHERE tenant_id = $1 AND released_at >= $2 AND state = 'queued'`,
+  /**
+   * Whether released rows of this event still wait for their first attempt
+   * after release. EXISTS over the tenant's queued rows (tenant, state index):
+   * cheap however many released rows have been delivered already.
+   */
+  async releasedAwaitingAttempt(tenantId: string, since: Date): Promise<boolean> {
+    const [{ waiting }] = await this.ds.query(
+      `SELECT EXISTS (SELECT 1 FROM deliveries WHERE tenant_id = $1 AND state = 'queued' AND released_at >= $2) AS waiting`,
       [tenantId, since],
     );
-    return n;
+    return waiting;
   }
 
   /**

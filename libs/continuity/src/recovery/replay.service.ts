@@ -19,6 +19,8 @@ export interface TenantReplayStep {
 
 /** How often tenants that are back to normal with rows still held are looked for (a safety net). */
 const STRAY_CHECK_MS = 10_000;
+/** Once the held mail has run out, whether the replay is done is asked at most this often per tenant. */
+const FINISH_CHECK_MS = 1000;
 
 /**
  * The replay of held mail after a continuity event. Every worker ticks; for
@@ -35,6 +37,7 @@ const STRAY_CHECK_MS = 10_000;
 @Injectable()
 export class ReplayService {
   private lastStrayCheck = 0;
+  private readonly lastFinishCheck = new Map<string, number>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly cfg: Pick<AppConfig, 'REPLAY_RATE_PER_UPSTREAM' | 'REPLAY_BATCH_SIZE'>,
@@ -86,13 +89,17 @@ export class ReplayService {
     await this.enqueue(outcome.released, now);
     if (step.released) this.logger.info({ tenantId, released: step.released, suppressed: step.suppressed }, 'replay released held mail');
     // Fewer released than allowed: the held mail has run out (or was all duplicates).
-    if (limit > 0 && step.released + step.suppressed < limit) step.finished = await this.finishIfDone(tenantId, outcome.event.id, outcome.event.startedAt);
+    if (limit > 0 && step.released + step.suppressed < limit && Date.now() - (this.lastFinishCheck.get(tenantId) ?? 0) >= FINISH_CHECK_MS) {
+      this.lastFinishCheck.set(tenantId, Date.now());
+      step.finished = await this.finishIfDone(tenantId, outcome.event.id, outcome.event.startedAt);
+      if (step.finished) this.lastFinishCheck.delete(tenantId);
+    }
     return step;
   }
 
   private async finishIfDone(tenantId: string, eventId: string, startedAt: Date): Promise<boolean> {
     if ((await this.store.heldCount(tenantId)) > 0) return false;
-    if ((await this.store.releasedAwaitingAttempt(tenantId, startedAt)) > 0) return false;
+    if (await this.store.releasedAwaitingAttempt(tenantId, startedAt)) return false;
     const copies = await this.store.queueCopyBacks(tenantId, startedAt, new Date());
     await this.enqueue(copies, new Date());
     await this.store.markReplayFinished(eventId, copies.length);
