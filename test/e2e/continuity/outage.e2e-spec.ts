@@ -6,11 +6,14 @@ import nodemailer from 'nodemailer';
 import { createTestTenant, waitFor, withDb } from '../../support/factories';
 import { AppProcess, freePort } from '../../support/processes';
 import { startStandinUpstream, StandinUpstream } from '../../../infra/standin-upstream/standin-upstream';
+import { startTwilioStandin, TwilioStandin } from '../../../infra/twilio-standin/twilio-standin';
 
 /**
  * An Exchange outage end to end with the built processes: the stand-in
  * upstream stops, the worker's probes see it and activate continuity mode
- * on their own, mail that arrives meanwhile is accepted, mirrored and held;
+ * on their own, every employee's one-time webmail code reaches a local
+ * Twilio-compatible server through the real SDK and signs in once at the
+ * webmail, mail that arrives meanwhile is accepted, mirrored and held;
  * the upstream comes back, an operator ends the event with the CLI, and the
  * replay hands every held message to the upstream, in about the order it
  * arrived, at the configured pace; the reconciliation report says nothing is
@@ -36,6 +39,9 @@ function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | n
 describe('continuity: an Exchange outage from detection to reconciliation', () => {
   let mx: AppProcess;
   let worker: AppProcess;
+  let webmail: AppProcess;
+  let twilio: TwilioStandin;
+  let webmailPort: number;
   let upstream: StandinUpstream | null = null;
   let env: Record<string, string>;
   let smtpPort: number;
@@ -47,6 +53,8 @@ describe('continuity: an Exchange outage from detection to reconciliation', () =
     upstreamDir = mkdtempSync(join(tmpdir(), 'mc-outage-upstream-'));
     upstream = await startStandinUpstream({ port: upstreamPort, host: '127.0.0.1', dir: upstreamDir });
     smtpPort = await freePort();
+    twilio = await startTwilioStandin({ host: '127.0.0.1', port: 0, autoDeliver: false });
+    webmailPort = await freePort();
     env = {
       DATA_DIR: mkdtempSync(join(tmpdir(), 'mc-outage-data-')),
       REDIS_PREFIX: `${process.env.REDIS_PREFIX}-outage`,
@@ -65,21 +73,33 @@ describe('continuity: an Exchange outage from detection to reconciliation', () =
       BREAKER_MIN_FAILING_TENANTS: '1000000',
       REPLAY_TICK_MS: '100',
       REPLAY_RATE_PER_UPSTREAM: String(RATE),
+      WEBMAIL_HTTP_PORT: String(webmailPort),
+      SMS_DRIVER: 'twilio',
+      TWILIO_ACCOUNT_SID: twilio.accountSid,
+      TWILIO_AUTH_TOKEN: twilio.authToken,
+      TWILIO_FROM: '+15005550006',
+      TWILIO_BASE_URL: twilio.url,
+      CREDENTIAL_HMAC_SECRET: 'outage-e2e-secret-outage-e2e-secret-0123',
     };
     mx = new AppProcess('dist/apps/mx/src/main.js', env, 'mx').start();
     worker = new AppProcess('dist/apps/worker/src/main.js', env, 'worker').start();
-    await Promise.all([mx.waitForLog(/"msg":"listening"/), worker.waitForLog(/"msg":"listening"/)]);
+    webmail = new AppProcess('dist/apps/webmail/src/main.js', env, 'webmail').start();
+    await Promise.all([mx.waitForLog(/"msg":"listening"/), worker.waitForLog(/"msg":"listening"/), webmail.waitForLog(/"msg":"listening"/)]);
   });
 
   afterAll(async () => {
     await mx?.stop();
     await worker?.stop();
+    await webmail?.stop();
     await upstream?.stop();
+    await twilio?.close();
   });
 
   it('holds and mirrors mail while Exchange is down, then replays all of it in arrival order and reports nothing missing', async () => {
     const t = await createTestTenant({ mailboxes: ['ann', 'bob'], upstreams: [{ host: '127.0.0.1', port: upstreamPort }] });
     const { ann, bob } = t.mailboxes;
+    const mobiles = { [ann.address]: '+4915112345001', [bob.address]: '+4915112345002' };
+    for (const [address, mobile] of Object.entries(mobiles)) await withDb((db) => db.query(`UPDATE mailboxes SET mobile_e164 = $2 WHERE address = $1`, [address, mobile]));
     // Detection fast enough for a test: a probe a second, down after 3 failures over at least 2 s.
     await withDb((db) =>
       db.query(
@@ -111,6 +131,18 @@ describe('continuity: an Exchange outage from detection to reconciliation', () =
     expect(activation.actor).toBe('policy');
     const activatedAfterMs = Date.now() - stoppedAt;
     expect(activatedAfterMs).toBeGreaterThanOrEqual(2000); // not before the failure window
+
+    // Every employee gets a one-time code by SMS (Twilio's SDK against the stand-in); it signs in once.
+    const texts = await waitFor(async () => {
+      const got = twilio.messages.filter((m) => Object.values(mobiles).includes(m.to));
+      return got.length >= 2 ? got : null;
+    }, { what: 'credentials texts at the Twilio stand-in', timeoutMs: 20000 });
+    expect(new Set(texts.map((m) => m.to))).toEqual(new Set(Object.values(mobiles)));
+    const code = /code: (\S+?)[ ,(]/i.exec(texts.find((m) => m.to === mobiles[ann.address])!.body)?.[1];
+    expect(code).toBeTruthy();
+    const signIn = () => fetch(`http://127.0.0.1:${webmailPort}/signin/code`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ address: ann.address, code }) });
+    expect((await signIn()).status).toBe(200);
+    expect((await signIn()).status).not.toBe(200); // once only
 
     // Mail that arrives during the outage is accepted, mirrored and held.
     const N = 12;
