@@ -86,25 +86,52 @@ stop_all() {
   # The stand-in may have been restarted by demo-upstream.sh: its pid file names the current one.
   for pid in "${pids[@]}" $(cat "$run_dir/standin.pid" 2>/dev/null); do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -f "$run_dir"/*.pid
+  rm -f "$run_dir"/*.pid "$run_dir/dns.address"
   say "stopped. Data is kept in $DATA_DIR and the database; run npm run demo again to continue."
 }
 trap stop_all EXIT
 trap 'exit 130' INT TERM
 
+# Everything but the stand-in, which the tour stops and starts on purpose.
+services=()
+# Lookups (SPF, DKIM, DMARC, MX, MTA-STS) go to a DNS server of the demo's own that
+# answers NXDOMAIN at once, unless DNS_SERVERS names one: a resolver that drops
+# queries would hold each inbound message for AUTH_VERIFY_TIMEOUT_MS (10 s).
+if [ -z "${DNS_SERVERS:-}" ]; then
+  rm -f "$run_dir/dns.address"
+  start dns node dist/infra/demo/demo-dns.js "$run_dir/dns.address"
+  services+=(dns "${pids[-1]}")
+  for _ in $(seq 1 40); do [ -s "$run_dir/dns.address" ] && break; sleep 0.25; done
+  [ -s "$run_dir/dns.address" ] || { echo "the demo's DNS server did not start" >&2; exit 1; }
+  export DNS_SERVERS=$(cat "$run_dir/dns.address")
+  dns_note="answered by the demo's own server at $DNS_SERVERS (NXDOMAIN for every name)"
+else
+  dns_note="sent to DNS_SERVERS=$DNS_SERVERS"
+fi
 start standin node dist/infra/standin-upstream/main.js --port "$upstream_port" --dir "$upstream_dir"
 start mx node dist/apps/mx/src/main.js
+services+=(mx "${pids[-1]}")
 start worker node dist/apps/worker/src/main.js
+services+=(worker "${pids[-1]}")
 start api node dist/apps/api/src/main.js
+services+=(api "${pids[-1]}")
 start webmail node dist/apps/webmail/src/main.js
-mx_pid=${pids[1]}; worker_pid=${pids[2]}; api_pid=${pids[3]}; webmail_pid=${pids[4]}
-# Everything but the stand-in, which the tour stops and starts on purpose.
-services=(mx "$mx_pid" worker "$worker_pid" api "$api_pid" webmail "$webmail_pid")
+services+=(webmail "${pids[-1]}")
 
+alive() { local i; for ((i = 1; i < ${#services[@]}; i += 2)); do kill -0 "${services[i]}" 2>/dev/null || return 1; done; }
+give_up() {
+  local i
+  for ((i = 1; i < ${#services[@]}; i += 2)); do
+    kill -0 "${services[i]}" 2>/dev/null || echo "${services[i - 1]} exited (its last log lines are above); stopping the demo" >&2
+  done
+  exit 1
+}
 for _ in $(seq 1 120); do
+  alive || break
   in_use "$MX_SMTP_PORT" && in_use "$WORKER_HTTP_PORT" && in_use "$API_HTTP_PORT" && in_use "$WEBMAIL_HTTP_PORT" && break
   sleep 0.5
 done
+alive || give_up
 
 cli="npm run cli --"
 cat <<BANNER
@@ -133,10 +160,11 @@ $(say "A tour, in another terminal in this directory (apt-get install swaks if y
 
 4. Mail during the outage is accepted, held for Exchange and mirrored for the webmail
      swaks --server 127.0.0.1:$MX_SMTP_PORT --from someone@example.org --to team@demo.example --header "Subject: during the outage"
-     $cli recovery status --tenant demo
+     $cli recovery status --tenant demo                 (held: 1, the group's copy for Exchange)
+     psql $DATABASE_URL -c "SELECT mb.address, m.subject FROM mirror_entries e JOIN mailboxes mb ON mb.id = e.mailbox_id JOIN messages m ON m.id = e.message_id ORDER BY e.received_at DESC LIMIT 6"
 
 5. Exchange is back: start the stand-in (it stays in the foreground of that terminal),
-   then end the event in another; held mail is replayed in arrival order
+   then end the event in another; held mail is released oldest first, at a paced rate
      bash infra/scripts/demo-upstream.sh start
      $cli continuity end demo --reason "Exchange is back"
      $cli recovery status --tenant demo
@@ -144,6 +172,7 @@ $(say "A tour, in another terminal in this directory (apt-get install swaks if y
 6. The reconciliation report: per mailbox, what was received, replayed, suppressed or failed
      $cli recovery report --tenant demo
 
+DNS lookups: $dns_note.
 More: $cli continuity history demo · $cli --help · docs/runbook-continuity.md
 Health and metrics: curl 127.0.0.1:{$MX_HTTP_PORT,$WORKER_HTTP_PORT,$API_HTTP_PORT,$WEBMAIL_HTTP_PORT}/health/ready (and /metrics)
 
@@ -152,11 +181,7 @@ Ctrl-C stops everything.
 BANNER
 
 # Runs until Ctrl-C, or until one of the services dies (the stand-in may come and go).
-alive() { local i; for ((i = 1; i < ${#services[@]}; i += 2)); do kill -0 "${services[i]}" 2>/dev/null || return 1; done; }
 while alive; do
   wait -n 2>/dev/null || true
 done
-for ((i = 1; i < ${#services[@]}; i += 2)); do
-  kill -0 "${services[i]}" 2>/dev/null || echo "${services[i - 1]} exited; stopping the demo" >&2
-done
-exit 1
+give_up
