@@ -15,7 +15,8 @@ case "${1:-}" in
     if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
       kill -TERM "$(cat "$pidfile")"
       rm -f "$pidfile"
-      echo "stand-in upstream stopped: deliveries to demo.example now wait and retry (mail is still accepted)"
+      echo "stand-in upstream stopped: mail is still accepted, deliveries to it wait and retry, and the demo"
+      echo "tenant switches to continuity mode within about 30 s (npm run cli -- continuity status demo)"
     else
       echo "the stand-in upstream is not running (already stopped, or the demo is not running)"
     fi
@@ -26,10 +27,16 @@ case "${1:-}" in
       exit 1
     fi
     echo "stand-in upstream starting on 127.0.0.1:$port (Ctrl-C stops it again)"
+    echo "if the tenant is in continuity mode: npm run cli -- continuity end demo --reason \"Exchange is back\""
     node dist/infra/standin-upstream/main.js --port "$port" --dir "$data_dir/upstream" &
-    echo $! >"$pidfile"
-    trap 'kill -TERM $(cat "$pidfile") 2>/dev/null; rm -f "$pidfile"' INT TERM
-    wait
+    child=$!
+    echo "$child" >"$pidfile"
+    trap 'kill -TERM "$child" 2>/dev/null' INT TERM
+    # A signal interrupts wait; wait again until the stand-in has closed, then drop
+    # the pid file unless it already names another stand-in (no stale pid left behind).
+    while kill -0 "$child" 2>/dev/null; do wait "$child" || true; done
+    [ "$(cat "$pidfile" 2>/dev/null)" = "$child" ] && rm -f "$pidfile"
+    exit 0
     ;;
   *)
     echo "usage: $0 stop|start" >&2
