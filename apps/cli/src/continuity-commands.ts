@@ -105,8 +105,15 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 }
 
-function durationOrNone(value: string): number | null {
-  return value === 'none' ? null : parseDuration(value);
+/** 'none' stays a string here: commander replaces a parser's null with a default. */
+const NONE = 'none';
+
+function durationOrNone(value: string): number | typeof NONE {
+  return value === NONE ? NONE : parseDuration(value);
+}
+
+function noneToNull<T>(value: T | typeof NONE | undefined): T | null | undefined {
+  return value === NONE ? null : value;
 }
 
 function onOff(value: string): boolean {
@@ -212,7 +219,7 @@ export function registerContinuityCommands(program: Command): void {
     .option('--auto-switch-back <on|off>', 'end the event by itself once the upstream is healthy again', onOff)
     .option('--healthy-before-switch-back <duration>', 'how long healthy before switching back (default 15m)', parseDuration)
     .option('--confirm-timeout <duration|none>', 'confirm policy: activate when no admin answered within this', durationOrNone)
-    .option('--canary <address|none>', 'probe with RCPT TO this address after EHLO', (v: string) => (v === 'none' ? null : v))
+    .option('--canary <address|none>', 'probe with RCPT TO this address after EHLO', (v: string) => v)
     .action(
       action(false, async (out, s, o, ref: string) => {
         const t = await s.tenants.findTenant(ref);
@@ -225,8 +232,8 @@ export function registerContinuityCommands(program: Command): void {
           hysteresisSeconds: o.hysteresis as number | undefined,
           autoSwitchBack: o.autoSwitchBack as boolean | undefined,
           healthyBeforeSwitchBackSeconds: o.healthyBeforeSwitchBack as number | undefined,
-          confirmTimeoutSeconds: o.confirmTimeout as number | null | undefined,
-          canaryAddress: o.canary as string | null | undefined,
+          confirmTimeoutSeconds: noneToNull(o.confirmTimeout as number | typeof NONE | undefined),
+          canaryAddress: noneToNull(o.canary as string | undefined),
         };
         const r = await s.continuity.updateSettings(t.id, patch);
         out.result({ upstreamKind: r.upstreamKind, chosenPolicy: r.chosenPolicy, policy: r.policy, probeIntervalSeconds: r.probeIntervalSeconds, canaryAddress: r.canaryAddress }, [

@@ -27,6 +27,9 @@ export function transitionAnnouncement(n: TransitionNotice): { sms: string; subj
   const to = modeName(n.language, n.toMode);
   const from = modeName(n.language, n.fromMode);
   const when = n.at.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  // Not a change of mode but a question (confirm policy) or its withdrawal: say what is asked.
+  if (n.event === 'activation-requested') return confirmationRequest(n, when);
+  if (n.event === 'confirmation-withdrawn') return confirmationWithdrawn(n, when);
   if (n.language === 'de') {
     return {
       sms: `${n.tenantName}: E-Mail-Kontinuität jetzt ${to} (vorher ${from}). Auslöser: ${n.actor}. ${n.reason}`.trim(),
@@ -57,6 +60,32 @@ export function transitionAnnouncement(n: TransitionNotice): { sms: string; subj
       `Time:   ${when}`,
     ].join('\n'),
   };
+}
+
+function confirmationRequest(n: TransitionNotice, when: string): { sms: string; subject: string; text: string } {
+  if (n.language === 'de') {
+    const sms = `${n.tenantName}: Exchange scheint ausgefallen (${n.reason}). Notbetrieb bitte bestätigen – beim Anbieter oder in der Verwaltung. Ohne Bestätigung bleibt alles, wie es ist.`;
+    return {
+      sms,
+      subject: `${n.tenantName}: Notbetrieb bestätigen?`,
+      text: [sms, '', `Beobachtet:  ${n.reason || '–'}`, `Zeit:        ${when}`, '', 'Mit der Bestätigung wird eingehende Post zurückgehalten, und alle Mitarbeitenden erhalten per SMS ihren Webmail-Zugang.'].join('\n'),
+    };
+  }
+  const sms = `${n.tenantName}: Exchange looks down (${n.reason}). Please confirm continuity mode with your provider or in the admin tools. Until someone confirms, nothing changes.`;
+  return {
+    sms,
+    subject: `${n.tenantName}: confirm continuity mode?`,
+    text: [sms, '', `Observed: ${n.reason || '-'}`, `Time:     ${when}`, '', 'Confirming holds inbound mail for your Exchange and texts every employee their webmail credentials.'].join('\n'),
+  };
+}
+
+function confirmationWithdrawn(n: TransitionNotice, when: string): { sms: string; subject: string; text: string } {
+  if (n.language === 'de') {
+    const sms = `${n.tenantName}: Exchange antwortet wieder; die Bitte um Bestätigung des Notbetriebs ist hinfällig.`;
+    return { sms, subject: `${n.tenantName}: keine Bestätigung mehr nötig`, text: [sms, '', `Zeit: ${when}`].join('\n') };
+  }
+  const sms = `${n.tenantName}: Exchange is answering again; the request to confirm continuity mode is withdrawn.`;
+  return { sms, subject: `${n.tenantName}: no confirmation needed any more`, text: [sms, '', `Time: ${when}`].join('\n') };
 }
 
 /** Told once per hour when the SMS cap stops texts. */

@@ -34,6 +34,10 @@ describe('continuity CLI commands', () => {
     expect(s.policy).toMatchObject({ kind: 'confirm', confirmTimeoutSeconds: 300 });
     expect(s.probeIntervalSeconds).toBe(10);
     expect((await cli(['continuity', 'settings', t.slug, '--failure-threshold', '0'])).code).toBe(2);
+    // regression: 'none' was turned into '' by the option parser and always refused
+    const cleared = await json<{ policy: { confirmTimeoutSeconds: number | null }; canaryAddress: string | null }>(['continuity', 'settings', t.slug, '--confirm-timeout', 'none', '--canary', 'none']);
+    expect(cleared.policy.confirmTimeoutSeconds).toBeNull();
+    expect(cleared.canaryAddress).toBeNull();
 
     const admin = await json<{ name: string; mobileE164: string; language: string }>(['continuity', 'admin', 'add', t.slug, '--name', 'Anna Admin', '--mobile', '+49 170 1234567', '--email', 'Anna@Elsewhere.example', '--language', 'de']);
     expect(admin).toMatchObject({ name: 'Anna Admin', mobileE164: '+491701234567', language: 'de' });
