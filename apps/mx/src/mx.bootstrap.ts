@@ -6,7 +6,7 @@ import { Server } from 'node:http';
 import { AppConfig } from '@app/config';
 import { LOGGER, Logger, ShutdownState } from '@app/observability';
 import { MxModule } from './mx.module';
-import { PinoNestLogger } from './nest-logger';
+import { PinoNestLogger } from '@app/observability';
 import { SmtpListener } from './smtp-listener.service';
 import { TLS_MATERIAL, TlsMaterial } from './tls-material';
 

@@ -6,7 +6,7 @@ import { Server } from 'node:http';
 import { AppConfig } from '@app/config';
 import { LOGGER, Logger, ShutdownState } from '@app/observability';
 import { WebmailModule } from './webmail.module';
-import { PinoNestLogger } from './nest-logger';
+import { PinoNestLogger } from '@app/observability';
 
 export interface RunningWebmail {
   app: INestApplication;

@@ -1,33 +1,5 @@
 import 'reflect-metadata';
-import { loadConfig } from '@app/config';
-import { createLogger } from '@app/observability';
+import { runProcess } from '@app/observability';
 import { startWorker } from './worker.bootstrap';
 
-async function main(): Promise<void> {
-  const log = createLogger('worker');
-  let cfg;
-  try {
-    cfg = loadConfig();
-  } catch (e) {
-    log.fatal({ err: e instanceof Error ? e.message : String(e) }, 'invalid configuration');
-    process.exit(2);
-  }
-  const worker = await startWorker(cfg);
-  const onSignal = (signal: NodeJS.Signals) => {
-    log.info({ signal }, 'shutting down');
-    worker.stop().then(
-      () => process.exit(0),
-      (err) => {
-        log.error({ err: err instanceof Error ? err.message : String(err) }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
-}
-
-main().catch((err) => {
-  createLogger('worker').fatal({ err: err instanceof Error ? err.stack ?? err.message : String(err) }, 'worker failed to start');
-  process.exit(1);
-});
+runProcess('worker', startWorker);

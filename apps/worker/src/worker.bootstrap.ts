@@ -5,7 +5,7 @@ import { AddressInfo } from 'node:net';
 import { Server } from 'node:http';
 import { AppConfig } from '@app/config';
 import { LOGGER, Logger, ShutdownState } from '@app/observability';
-import { PinoNestLogger } from './nest-logger';
+import { PinoNestLogger } from '@app/observability';
 import { QueueWorkers } from './queue-workers.service';
 import { WorkerModule } from './worker.module';
 

@@ -1,7 +1,7 @@
 import { LoggerService } from '@nestjs/common';
-import type { Logger } from '@app/observability';
+import type { Logger } from './logger';
 
-/** Routes Nest's own messages into pino so every line on stdout is JSON. */
+/** Routes Nest's own messages into the pino logger so every line on stdout is JSON. */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly pino: Logger) {}
   log(message: unknown, context?: string) {
