@@ -21,7 +21,7 @@ describe('chooseSmarthost', () => {
   });
 
   it('gives the null sender to an address match only when it names one tenant', () => {
-    expect(chooseSmarthost({ authConnector: null, addressConnectors: [a, connector('a2', 'T1')], senderTenantId: null, nullSender: true })).toMatchObject({ kind: 'smarthost', connector: a });
+    expect(chooseSmarthost({ authConnector: null, addressConnectors: [a, connector('a2', 'T1')], senderTenantId: null, nullSender: true, secure: true })).toMatchObject({ kind: 'smarthost', connector: a });
     expect(chooseSmarthost({ authConnector: null, addressConnectors: [a, b], senderTenantId: null, nullSender: true })).toEqual({ kind: 'inbound' });
   });
 
@@ -56,5 +56,11 @@ describe('smarthost checks', () => {
     expect(checkJournalRecipient('slug-T', c, 0)).toBeNull();
     expect(checkJournalRecipient('slug-U', c, 0)?.reply.toString()).toMatch(/^550 5\.7\.1/);
     expect(checkJournalRecipient('slug-T', c, 1)?.reply.toString()).toMatch(/^452 4\.5\.3/);
+  });
+
+  it('treats a plain-text <> session from the address of a TLS-only connector as inbound, not 530 (regression)', () => {
+    const c = { id: 'C1', tenantId: 'T1', requireTls: true } as never;
+    expect(chooseSmarthost({ authConnector: null, addressConnectors: [c], senderTenantId: null, nullSender: true, secure: false })).toEqual({ kind: 'inbound' });
+    expect(chooseSmarthost({ authConnector: null, addressConnectors: [c], senderTenantId: null, nullSender: true, secure: true })).toMatchObject({ kind: 'smarthost' });
   });
 });

@@ -26,6 +26,8 @@ export interface SmarthostInput {
   /** The tenant whose verified domain the envelope sender is in; null if none or the null sender. */
   senderTenantId: string | null;
   nullSender: boolean;
+  /** Whether the session is under TLS (STARTTLS done). */
+  secure?: boolean;
 }
 
 export const senderNotPermitted = (): Refusal => ({
@@ -45,8 +47,12 @@ export function chooseSmarthost(input: SmarthostInput): SmarthostChoice {
   if (!addressConnectors.length) return { kind: 'inbound' };
   if (input.nullSender) {
     // Bounces and journal reports from a tenant's Exchange carry <>; only an unambiguous address match can own them.
+    // A plain-text <> session cannot be the connector when the connector requires TLS:
+    // it is then an ordinary inbound bounce (to our tenants only), not refused with 530.
     const tenants = new Set(addressConnectors.map((c) => c.tenantId));
-    return tenants.size === 1 ? { kind: 'smarthost', connector: addressConnectors[0], via: 'address', overriddenAddressMatch: [] } : { kind: 'inbound' };
+    const owner = addressConnectors[0];
+    if (tenants.size !== 1 || (owner.requireTls && !input.secure)) return { kind: 'inbound' };
+    return { kind: 'smarthost', connector: owner, via: 'address', overriddenAddressMatch: [] };
   }
   const match = addressConnectors.find((c) => c.tenantId === input.senderTenantId);
   return match ? { kind: 'smarthost', connector: match, via: 'address', overriddenAddressMatch: [] } : { kind: 'inbound' };

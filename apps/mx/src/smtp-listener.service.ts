@@ -245,7 +245,7 @@ export class SmtpListener {
     const at = mailFrom.lastIndexOf('@');
     const domain = nullSender ? null : normalizeDomainName(mailFrom.slice(at + 1));
     const senderTenant = domain?.ok ? await this.directory.verifiedTenantForDomain(domain.name) : null;
-    const choice = chooseSmarthost({ authConnector: s.authConnector, addressConnectors: s.addressConnectors, senderTenantId: senderTenant?.tenantId ?? null, nullSender });
+    const choice = chooseSmarthost({ authConnector: s.authConnector, addressConnectors: s.addressConnectors, senderTenantId: senderTenant?.tenantId ?? null, nullSender, secure: !!session.secure });
     const ctx = { from: mailFrom, connector: s.authConnector?.name };
     if (choice.kind === 'inbound') return null;
     if (choice.kind === 'refuse') return this.refuse(choice.refusal, session, ctx);
