@@ -22,6 +22,8 @@ module.exports = {
     {
       ...common,
       displayName: 'integration',
+      // Real servers on a shared two-core machine: a test's own waits (waitFor) bound it; 5 s is too tight.
+      testTimeout: 60_000,
       testMatch: ['<rootDir>/test/integration/**/*.integration-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
@@ -29,6 +31,7 @@ module.exports = {
     {
       ...common,
       displayName: 'e2e',
+      testTimeout: 120_000,
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
