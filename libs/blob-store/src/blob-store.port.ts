@@ -28,3 +28,27 @@ export const BLOB_STORE = Symbol('BLOB_STORE');
 export function blobKey(tenantId: string, queueId: string): string {
   return `${tenantId}/${queueId}`;
 }
+
+/**
+ * The start of a stored message up to the end of its header (or `limit`
+ * bytes), without reading the rest. A missing or unreadable blob gives what
+ * was read so far, possibly nothing: callers use the head for reports.
+ */
+export function readBlobHead(store: BlobStore, key: string, limit: number): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const s = store.openRead(key);
+    const done = () => resolve(Buffer.concat(chunks));
+    s.on('data', (c: Buffer) => {
+      chunks.push(c);
+      size += c.length;
+      if (size >= limit || c.includes('\r\n\r\n') || c.includes('\n\n')) {
+        s.destroy();
+        done();
+      }
+    });
+    s.on('end', done);
+    s.on('error', done);
+  });
+}

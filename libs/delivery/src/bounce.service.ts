@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { BLOB_STORE, BlobStore, blobKey } from '@app/blob-store';
+import { BLOB_STORE, BlobStore, blobKey, readBlobHead } from '@app/blob-store';
 import { newQueueId } from '@app/messages/queue-id';
 import { buildDsn, DsnRecipient } from './dsn-builder';
 import { DeliveryStore, DsnRecord, MessageForDelivery } from './delivery.store';
@@ -24,7 +24,7 @@ export class BounceService {
 
   async writeDsn(message: MessageForDelivery, recipients: DsnRecipient[]): Promise<DsnRecord | null> {
     if (!message.mailFrom || message.direction === 'dsn' || recipients.length === 0) return null;
-    const originalHeaders = await this.readHead(message.blobKey);
+    const originalHeaders = await readBlobHead(this.blobs, message.blobKey, HEADER_READ_LIMIT);
     const queueId = newQueueId();
     const built = buildDsn({
       reportingMta: this.cfg.MX_HOSTNAME,
@@ -63,25 +63,5 @@ export class BounceService {
   /** Removes a DSN blob whose transaction did not commit. */
   async discard(dsn: DsnRecord): Promise<void> {
     await this.blobs.delete(dsn.blobKey);
-  }
-
-  private readHead(key: string): Promise<Buffer> {
-    return new Promise((resolve) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const s = this.blobs.openRead(key);
-      const done = () => resolve(Buffer.concat(chunks));
-      s.on('data', (c: Buffer) => {
-        chunks.push(c);
-        size += c.length;
-        if (size >= HEADER_READ_LIMIT || c.includes('\n\n') || c.includes('\r\n\r\n')) {
-          s.destroy();
-          done();
-        }
-      });
-      s.on('end', done);
-      // A lost blob still gets a DSN, only without the original headers.
-      s.on('error', done);
-    });
   }
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { BLOB_STORE, BlobStore } from '@app/blob-store';
+import { BLOB_STORE, BlobStore, readBlobHead } from '@app/blob-store';
 import { DkimKeysService, signMessage, SigningKey } from '@app/dkim';
 import { MailAuthenticator } from '@app/mail-auth';
 import { LOGGER, Logger } from '@app/observability';
@@ -66,7 +66,7 @@ export class OutgoingMessages {
     const rows: { signDkim: boolean }[] = await this.ds.query(`SELECT sign_dkim AS "signDkim" FROM messages WHERE tenant_id = $1 AND id = $2`, [message.tenantId, message.id]);
     const signDkim = rows[0]?.signDkim === true;
     if (message.direction !== 'dsn' && !signDkim && message.direction !== 'outbound') return [];
-    const domain = fromDomainOf(await this.readHead(message.blobKey));
+    const domain = fromDomainOf(await readBlobHead(this.blobs, message.blobKey, HEAD_LIMIT));
     if (!domain) return [];
     const tenantSignsFromDomain = message.direction === 'outbound' && !signDkim ? await this.dkim.signsOutbound(message.tenantId, domain) : false;
     if (!shouldSign({ direction: message.direction, signDkim, tenantSignsFromDomain })) return [];
@@ -79,24 +79,6 @@ export class OutgoingMessages {
     return keys;
   }
 
-  private readHead(key: string): Promise<Buffer> {
-    return new Promise((resolve) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const s = this.blobs.openRead(key);
-      const done = () => resolve(Buffer.concat(chunks));
-      s.on('data', (c: Buffer) => {
-        chunks.push(c);
-        size += c.length;
-        if (size >= HEAD_LIMIT || c.includes('\r\n\r\n') || c.includes('\n\n')) {
-          s.destroy();
-          done();
-        }
-      });
-      s.on('end', done);
-      s.on('error', done);
-    });
-  }
 }
 
 /** The prefix, then the stored stream; destroying the result closes the stored stream too. */
