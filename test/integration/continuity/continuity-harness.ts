@@ -112,6 +112,6 @@ export async function transitionsIn(db: IsolatedDb, tenantId: string): Promise<T
   return db.query<TransitionRow>(`SELECT * FROM continuity_transitions WHERE tenant_id = $1 ORDER BY created_at, id`, [tenantId]);
 }
 
-export async function healthIn(db: IsolatedDb, tenantId: string): Promise<Array<{ last_ok: boolean | null; consecutive_failures: number; first_failure_at: Date | null; last_failure_at: Date | null }>> {
-  return db.query(`SELECT last_ok, consecutive_failures, first_failure_at, last_failure_at FROM upstream_health WHERE tenant_id = $1`, [tenantId]);
+export async function healthIn(db: IsolatedDb, tenantId: string): Promise<Array<{ last_ok: boolean | null; consecutive_failures: number; first_failure_at: Date | null; last_failure_at: Date | null; healthy_since: Date | null }>> {
+  return db.query(`SELECT last_ok, consecutive_failures, first_failure_at, last_failure_at, healthy_since FROM upstream_health WHERE tenant_id = $1`, [tenantId]);
 }

@@ -125,7 +125,11 @@ describe('continuity detection', () => {
       current = await upstream(port);
       await waitHealthy(t.id);
       await waitFor(async () => (await healthIn(db, t.id))[0].last_ok === true, { timeoutMs: 5000 });
-      await new Promise((r) => setTimeout(r, 1500)); // stay up long enough for a switch-back to be due
+      // Stay up until a switch-back is due (healthy for longer than healthyBeforeSwitchBackSeconds).
+      await waitFor(async () => {
+        const since = (await healthIn(db, t.id))[0].healthy_since;
+        return !!since && Date.now() - new Date(since).getTime() >= 1500;
+      }, { timeoutMs: 10000, what: 'the upstream healthy long enough for a switch-back' });
     }
     await current?.stop();
     const rows = await transitionsIn(db, t.id);
