@@ -23,7 +23,8 @@ module.exports = {
       ...common,
       displayName: 'integration',
       // Real servers on a shared two-core machine: a test's own waits (waitFor) bound it; 5 s is too tight.
-      testTimeout: 60_000,
+      // (testTimeout is a global option; per project it is set by a setup file.)
+      setupFilesAfterEnv: ['<rootDir>/test/support/timeout-integration.ts'],
       testMatch: ['<rootDir>/test/integration/**/*.integration-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
@@ -31,7 +32,7 @@ module.exports = {
     {
       ...common,
       displayName: 'e2e',
-      testTimeout: 120_000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/timeout-e2e.ts'],
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',

@@ -95,7 +95,8 @@ describe('credentials by SMS', () => {
     const newCode = secretsOf(text.body).code;
     expect(newCode).not.toBe(oldCode);
 
-    const [row] = await smsRowsOf(t.id);
+    // The stand-in records the text before it answers; the row is updated once the worker has the answer.
+    const row = await waitFor(async () => (await smsRowsOf(t.id)).find((r) => r.state !== 'queued' && r.state !== 'sending'), { what: 'the row after the retry' });
     expect(row.attempts).toBe(2);
     const creds = await credentialRowsOf(mb.id);
     expect(creds).toHaveLength(2);
