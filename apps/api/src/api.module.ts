@@ -8,6 +8,13 @@ import { ObservabilityModule } from '@app/observability';
 import { SmsStore } from '@app/sms';
 import { ApiHttpErrorFilter } from './http-error.filter';
 import { TwilioStatusController } from './twilio-status.controller';
+import { AdminAuthModule } from './auth/admin-auth.module';
+import { TenantResourcesModule } from './tenants/tenant-resources.module';
+import { DirectoryResourcesModule } from './directory/directory-resources.module';
+import { ScimModule } from './scim/scim.module';
+import { ContinuityOperationsModule } from './continuity/continuity-operations.module';
+import { OperatorToolsModule } from './operator/operator-tools.module';
+import { AdminConsoleModule } from './console/admin-console.module';
 
 @Module({})
 class ApiConfigModule {
@@ -16,13 +23,15 @@ class ApiConfigModule {
   }
 }
 
-/** apps/api: for now Twilio's status callbacks, /health and /metrics; the admin API comes later. */
+/** apps/api: the admin API and console, SCIM, Twilio's status callbacks, /health and /metrics. */
 @Module({})
 export class ApiModule {
   static forConfig(cfg: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ApiConfigModule.forConfig(cfg), DatabaseModule.forApp('api'), BlobStoreModule, QueuesModule, ObservabilityModule.forApp('api')],
+      imports: [ApiConfigModule.forConfig(cfg), DatabaseModule.forApp('api'), BlobStoreModule, QueuesModule, ObservabilityModule.forApp('api'),
+        AdminAuthModule, TenantResourcesModule, DirectoryResourcesModule, ScimModule, ContinuityOperationsModule, OperatorToolsModule, AdminConsoleModule,
+      ],
       controllers: [TwilioStatusController],
       providers: [SmsStore, { provide: APP_FILTER, useClass: ApiHttpErrorFilter }],
     };

@@ -1,4 +1,5 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, Inject } from '@nestjs/common';
+import { ErrorBody, errorBodyOf } from '@app/http';
 import type { Request, Response } from 'express';
 import { LOGGER, Logger } from '@app/observability';
 import { CredentialError } from '@app/credentials';
@@ -21,14 +22,11 @@ export class WebmailHttpErrorFilter implements ExceptionFilter {
   catch(e: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
-    let body: { statusCode: number; code: string; message: string; details?: Record<string, unknown> };
+    let body: ErrorBody;
     if (e instanceof CredentialError) {
       body = { statusCode: e.status, code: e.code, message: e.message, ...(Object.keys(e.details).length ? { details: e.details } : {}) };
-    } else if (e instanceof HttpException) {
-      const status = e.getStatus();
-      const r = e.getResponse();
-      const b = typeof r === 'object' && r !== null ? (r as Record<string, unknown>) : {};
-      body = { statusCode: status, code: typeof b.code === 'string' ? b.code : status === 404 ? 'not_found' : 'http_error', message: typeof b.message === 'string' ? b.message : e.message };
+    } else if (errorBodyOf(e)) {
+      body = errorBodyOf(e)!;
     } else {
       this.logger.error({ err: e instanceof Error ? e.stack ?? e.message : String(e), path: req.path }, 'request failed');
       body = { statusCode: 500, code: 'internal', message: 'internal error' };

@@ -9,6 +9,10 @@ import { CredentialsModule } from '@app/credentials';
 import { WebmailHttpErrorFilter } from './http-error.filter';
 import { SigninController } from './signin.controller';
 import { SigninRateLimiter } from './signin-rate-limiter';
+import { WebmailSessionModule } from './session/webmail-session.module';
+import { WebmailReadingModule } from './mail/webmail-reading.module';
+import { WebmailComposeModule } from './compose/webmail-compose.module';
+import { WebmailAppModule } from './spa/webmail-app.module';
 
 @Module({})
 class WebmailConfigModule {
@@ -17,13 +21,15 @@ class WebmailConfigModule {
   }
 }
 
-/** apps/webmail: for now only sign-in with a one-time credential, /health and /metrics. */
+/** apps/webmail: sign-in, the webmail API and single-page app, /health and /metrics. */
 @Module({})
 export class WebmailModule {
   static forConfig(cfg: AppConfig): DynamicModule {
     return {
       module: WebmailModule,
-      imports: [WebmailConfigModule.forConfig(cfg), DatabaseModule.forApp('webmail'), BlobStoreModule, QueuesModule, ObservabilityModule.forApp('webmail'), CredentialsModule],
+      imports: [WebmailConfigModule.forConfig(cfg), DatabaseModule.forApp('webmail'), BlobStoreModule, QueuesModule, ObservabilityModule.forApp('webmail'), CredentialsModule,
+        WebmailSessionModule, WebmailReadingModule, WebmailComposeModule, WebmailAppModule,
+      ],
       controllers: [SigninController],
       providers: [SigninRateLimiter, { provide: APP_FILTER, useClass: WebmailHttpErrorFilter }],
     };

@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+
+/** The admin console single-page app. */
+@Module({})
+export class AdminConsoleModule {}
