@@ -9,6 +9,7 @@ cd "$(dirname "$0")/../.."
 
 [ -d node_modules ] || npm ci || exit 1
 bash infra/scripts/ensure-services.sh || exit 1
+bash infra/scripts/ensure-chromium.sh || exit 1
 npm run build || exit 1
 
 failed=()
