@@ -97,13 +97,6 @@ export const configSchema = z.object({
   SMS_MAX_SEND_ATTEMPTS: int(1, 50, 8),
   SIGNIN_REQUESTS_PER_ADDRESS_PER_HOUR: int(1, 1000, 3),
   SIGNIN_REQUESTS_PER_IP_PER_HOUR: int(1, 100_000, 30),
-  // --- admin API sign-in (apps/api/src/auth)
-  /** Admin sign-in attempts per client address per 15 minutes (more get 429); failures per account are capped at 5 per 15 minutes. */
-  ADMIN_LOGIN_ATTEMPTS_PER_IP: int(1, 1_000_000, 30),
-  /** Changes (non-GET requests) one admin session or API key may make per minute (more get 429). */
-  ADMIN_MUTATIONS_PER_MINUTE: int(1, 1_000_000, 120),
-  /** An admin session ends this long after sign-in, and after an hour without requests. */
-  ADMIN_SESSION_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(12),
   /** Sender of notification mail (admin announcements, credentials to alternate addresses); default no-reply@MX_HOSTNAME. */
   NOTIFICATION_FROM: z.string().email().optional(),
 
