@@ -44,6 +44,8 @@ export const configSchema = z.object({
   MX_AUTH_MAX_FAILURES: int(1, 10_000, 10),
   /** Domain of the tenants' journaling addresses (journal+<slug>@JOURNAL_DOMAIN); empty: MX_HOSTNAME. */
   JOURNAL_DOMAIN: z.string().optional(),
+  /** The SPF include tenants publish (`include:<this>`), shown with their DNS records; empty: _spf.MX_HOSTNAME. */
+  SPF_INCLUDE_DOMAIN: z.string().optional(),
 
   WORKER_HTTP_PORT: int(0, 65535, 9026),
   WORKER_CONCURRENCY: int(1, 1000, 32),
@@ -106,6 +108,20 @@ export const configSchema = z.object({
   ADMIN_SESSION_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(12),
   /** Sender of notification mail (admin announcements, credentials to alternate addresses); default no-reply@MX_HOSTNAME. */
   NOTIFICATION_FROM: z.string().email().optional(),
+
+  // --- webmail compose and sending (apps/webmail/src/compose)
+  /** Largest single attachment an employee may upload to a draft (more get 413). */
+  WEBMAIL_MAX_ATTACHMENT_BYTES: int(1024, 1024 * 1024 * 1024, 20 * 1024 * 1024),
+  /** Largest message the webmail sends, attachments included, before MIME encoding (base64 adds a third). */
+  WEBMAIL_MAX_MESSAGE_BYTES: int(1024, 1024 * 1024 * 1024, 30 * 1024 * 1024),
+  /** Recipients (to + cc + bcc) of one message sent from the webmail. */
+  WEBMAIL_MAX_RECIPIENTS: int(1, 10_000, 100),
+  /** Messages one employee may send from the webmail per minute (a stolen password must not become a spam cannon). */
+  WEBMAIL_SENDS_PER_MINUTE: int(1, 10_000, 10),
+  /** Recipients one employee may address from the webmail per minute, summed over messages. */
+  WEBMAIL_RECIPIENTS_PER_MINUTE: int(1, 100_000, 200),
+  /** Address-completion lookups per employee per minute. */
+  WEBMAIL_DIRECTORY_LOOKUPS_PER_MINUTE: int(1, 100_000, 120),
 
   // --- replay of held mail after continuity mode (libs/continuity/src/recovery)
   /** Messages per second released to one tenant's upstream during replay, so a recovering Exchange is not flooded. */
