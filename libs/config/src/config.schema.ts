@@ -44,6 +44,8 @@ export const configSchema = z.object({
   MX_AUTH_MAX_FAILURES: int(1, 10_000, 10),
   /** Domain of the tenants' journaling addresses (journal+<slug>@JOURNAL_DOMAIN); empty: MX_HOSTNAME. */
   JOURNAL_DOMAIN: z.string().optional(),
+  /** The SPF include tenants publish (`include:<this>`), shown with their DNS records; empty: _spf.MX_HOSTNAME. */
+  SPF_INCLUDE_DOMAIN: z.string().optional(),
 
   WORKER_HTTP_PORT: int(0, 65535, 9026),
   WORKER_CONCURRENCY: int(1, 1000, 32),
