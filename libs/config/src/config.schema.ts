@@ -99,6 +99,19 @@ export const configSchema = z.object({
   SMS_MAX_SEND_ATTEMPTS: int(1, 50, 8),
   SIGNIN_REQUESTS_PER_ADDRESS_PER_HOUR: int(1, 1000, 3),
   SIGNIN_REQUESTS_PER_IP_PER_HOUR: int(1, 100_000, 30),
+  // --- webmail employee sign-in and sessions (apps/webmail/src/session)
+  /** A webmail session ends after this long without requests... */
+  WEBMAIL_SESSION_IDLE_MINUTES: int(1, 10_080, 60),
+  /** ...and at the latest this long after sign-in. */
+  WEBMAIL_SESSION_MAX_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(12),
+  /** Code and password sign-in attempts per client address per hour (more get 429). */
+  WEBMAIL_SIGNIN_ATTEMPTS_PER_IP_PER_HOUR: int(1, 1_000_000, 100),
+  /** Code and password sign-in attempts per e-mail address per hour, known or not (more get 429). */
+  WEBMAIL_SIGNIN_ATTEMPTS_PER_ADDRESS_PER_HOUR: int(1, 100_000, 30),
+  /** Wrong passwords in a row before the account locks for a minute (doubling with each further failure, at most an hour). */
+  WEBMAIL_LOCKOUT_AFTER_FAILURES: int(1, 100, 5),
+  /** How long a tenant's webmail access (mode, drill mailboxes, practice setting) is cached per process. */
+  WEBMAIL_ACCESS_CACHE_MS: int(0, 600_000, 5000),
   // --- admin API sign-in (apps/api/src/auth)
   /** Admin sign-in attempts per client address per 15 minutes (more get 429); failures per account are capped at 5 per 15 minutes. */
   ADMIN_LOGIN_ATTEMPTS_PER_IP: int(1, 1_000_000, 30),
