@@ -36,4 +36,12 @@ describe('planAcceptance', () => {
     expect(p.delivers).toBe(false);
     expect(p.routeKinds).toEqual([]);
   });
+
+  it('copies back to the sender unless the sender is a recipient, and never for a journal message', () => {
+    const out = { ...base, direction: 'outbound' as const, mailFrom: 'Me@x.example', recipients: ['a@x.example'] };
+    expect(planAcceptance({ ...out, copyBackTo: 'Me@x.example' }, now).copyBackTo).toBe('me@x.example');
+    expect(planAcceptance({ ...out, recipients: ['a@x.example', 'ME@x.example'], copyBackTo: 'me@x.example' }, now).copyBackTo).toBeNull();
+    expect(planAcceptance(out, now).copyBackTo).toBeNull();
+    expect(planAcceptance({ ...base, direction: 'journal', recipients: [], copyBackTo: 'me@x.example' }, now).copyBackTo).toBeNull();
+  });
 });

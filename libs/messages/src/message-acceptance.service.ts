@@ -33,6 +33,17 @@ export interface AcceptMessageInput {
   sentMailboxIds?: string[];
   /** For journal messages: whether the report could be unpacked ('unparsed': kept whole, flagged). */
   journalState?: 'parsed' | 'unparsed';
+  /** Mail we compose ourselves (the webmail's): DKIM-signed for its From domain whatever the domain's sign_outbound says. */
+  signDkim?: boolean;
+  /**
+   * The sender's own address at the tenant's Exchange, for mail that never
+   * passed through it (sent from the webmail): a copy-back delivery to it is
+   * queued at once while the tenant's Exchange takes mail. While the tenant
+   * holds (continuity mode, recovery) none is recorded here: the replay
+   * queues the copies back when the event ends (RecoveryStore.queueCopyBacks).
+   * None either when the sender is among the recipients (they get it anyway).
+   */
+  copyBackTo?: string | null;
 }
 
 export type AcceptedDirection = 'inbound' | 'outbound' | 'journal';
@@ -54,6 +65,8 @@ export interface AcceptancePlan {
   delivers: boolean;
   mirrorMailboxIds: string[];
   sentMailboxIds: string[];
+  /** The copy back to the sender's Exchange mailbox, when one is asked for and the sender is not a recipient. */
+  copyBackTo: string | null;
   nextAttemptAt: Date;
   expiresAt: Date;
 }
@@ -82,6 +95,7 @@ export function planAcceptance(input: AcceptMessageInput, now: Date): Acceptance
     delivers,
     mirrorMailboxIds: [...new Set(input.mirrorMailboxIds)],
     sentMailboxIds: [...new Set(input.sentMailboxIds ?? [])],
+    copyBackTo: delivers && input.copyBackTo && !seen.has(input.copyBackTo.toLowerCase()) ? input.copyBackTo.toLowerCase() : null,
     nextAttemptAt: now,
     expiresAt: new Date(now.getTime() + input.deliveryLifetimeSeconds * 1000),
   };
@@ -119,9 +133,9 @@ export class MessageAcceptance {
         const m = messages[i];
         const p = plans[i];
         const rows: Array<{ id: string }> = await em.query(
-          `INSERT INTO messages (tenant_id, queue_id, direction, blob_key, size_bytes, mail_from, rcpt_to, client_address, client_helo, body_8bitmime, smtputf8, received_at, journal_state)
-           VALUES ($1, $2, $12, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13) RETURNING id`,
-          [m.tenantId, m.queueId, m.blobKey, m.sizeBytes, m.mailFrom, p.recipients, m.clientAddress, m.clientHelo, m.body8bitmime, m.smtputf8, m.receivedAt, m.direction ?? 'inbound', m.journalState ?? null],
+          `INSERT INTO messages (tenant_id, queue_id, direction, blob_key, size_bytes, mail_from, rcpt_to, client_address, client_helo, body_8bitmime, smtputf8, received_at, journal_state, sign_dkim)
+           VALUES ($1, $2, $12, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13, $14) RETURNING id`,
+          [m.tenantId, m.queueId, m.blobKey, m.sizeBytes, m.mailFrom, p.recipients, m.clientAddress, m.clientHelo, m.body8bitmime, m.smtputf8, m.receivedAt, m.direction ?? 'inbound', m.journalState ?? null, m.signDkim === true],
         );
         const messageId = rows[0].id;
         const held = holdsInbound(modes.get(m.tenantId));
@@ -133,6 +147,13 @@ export class MessageAcceptance {
                FROM unnest($3::text[], $6::text[]) AS r(rcpt, kind), LATERAL (SELECT $7::boolean AND r.kind = 'upstream' AS h) x`,
             [m.tenantId, messageId, p.recipients, p.nextAttemptAt, p.expiresAt, p.routeKinds, held, m.deliveryLifetimeSeconds],
           );
+          if (p.copyBackTo && !held) {
+            await em.query(
+              `INSERT INTO deliveries (tenant_id, message_id, recipient, route_kind, state, next_attempt_at, expires_at, purpose)
+               VALUES ($1, $2, $3, 'upstream', 'queued', $4, $5, 'copy-back') ON CONFLICT (message_id, recipient) DO NOTHING`,
+              [m.tenantId, messageId, p.copyBackTo, p.nextAttemptAt, p.expiresAt],
+            );
+          }
         }
         for (const [folder, ids] of [['inbox', p.mirrorMailboxIds], ['sent', p.sentMailboxIds]] as const) {
           if (!ids.length) continue;

@@ -143,7 +143,11 @@ export class RetentionService {
       let unreferenced = candidates.filter((b) => !referenced.has(b.key));
       if (unreferenced.length) {
         // Rare (orphans come only from failed transactions): the exact check, whatever the key's shape.
-        const byKey: { blob_key: string }[] = await qr.query(`SELECT blob_key FROM messages WHERE blob_key = ANY($1::text[])`, [unreferenced.map((b) => b.key)]);
+        // Files uploaded to webmail drafts are blobs of their own, referenced by their draft.
+        const byKey: { blob_key: string }[] = await qr.query(
+          `SELECT blob_key FROM messages WHERE blob_key = ANY($1::text[]) UNION ALL SELECT blob_key FROM webmail_draft_attachments WHERE blob_key = ANY($1::text[])`,
+          [unreferenced.map((b) => b.key)],
+        );
         const alsoReferenced = new Set(byKey.map((r) => r.blob_key));
         unreferenced = unreferenced.filter((b) => !alsoReferenced.has(b.key));
       }
