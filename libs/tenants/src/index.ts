@@ -4,5 +4,6 @@ export * from './upstream-group.entity';
 export * from './upstream.entity';
 export * from './tenants.errors';
 export * from './domain-verification';
+export * from './tenant-settings';
 export * from './tenants.service';
 export * from './tenants.module';

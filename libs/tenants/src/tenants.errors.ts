@@ -28,4 +28,7 @@ export const TenantsErrors = {
   upstreamGroupNotFound: (name: string) => new TenantsError('upstream_group_not_found', 'not_found', `the tenant has no upstream group "${name}"`),
   upstreamGroupTaken: (name: string) => new TenantsError('upstream_group_taken', 'conflict', `the tenant already has an upstream group "${name}"`),
   invalidUpstream: (why: string) => new TenantsError('upstream_invalid', 'invalid', why),
+  upstreamNotFound: (ref: string) => new TenantsError('upstream_not_found', 'not_found', `the tenant has no upstream "${ref}" in that group`),
+  tenantBusy: (slug: string, mode: string) =>
+    new TenantsError('tenant_busy', 'conflict', `tenant "${slug}" is in ${mode} mode; end the continuity event or drill (and let held mail replay) before deleting it`),
 };

@@ -3,7 +3,7 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { TenantScope } from '@app/database/tenant-scope';
-import { Tenant, UnknownRecipientPolicy } from './tenant.entity';
+import { SmsTemplates, Tenant, TenantLanguage, UnknownRecipientPolicy } from './tenant.entity';
 import { TenantDomain } from './tenant-domain.entity';
 import { UpstreamGroup } from './upstream-group.entity';
 import { Upstream, UpstreamTlsPolicy } from './upstream.entity';
@@ -42,11 +42,46 @@ export interface TenantOverview {
   upstreamGroups: Array<UpstreamGroup & { upstreams: Upstream[] }>;
 }
 
+/** What an operator may change about a tenant itself (settings an admin edits are in TenantSettingsPatch). */
+export interface TenantPatch {
+  name?: string;
+  deliveryLifetimeSeconds?: number;
+}
+
+/** Tenant-level settings a tenant admin edits; undefined leaves a value, null clears a nullable one. Validated by the caller. */
+export interface TenantSettingsPatch {
+  rollingWindowDays?: number;
+  unknownRecipientPolicy?: UnknownRecipientPolicy;
+  language?: TenantLanguage;
+  webmailBrandName?: string | null;
+  webmailLogoDataUrl?: string | null;
+  webmailPrimaryColor?: string | null;
+  webmailPracticeSignin?: boolean;
+  smsSender?: string | null;
+  smsTemplates?: SmsTemplates;
+  smsCapPerHour?: number | null;
+}
+
+export type UpstreamPatch = Partial<Pick<AddUpstreamInput, 'host' | 'port' | 'priority' | 'tlsPolicy'>> & { pinnedCertPem?: string | null };
+
 export const DEFAULT_UPSTREAM_GROUP = 'default';
 /** Same bounds as the tenants table's CHECK constraints, so the operator hears why, not a constraint name. */
 export const DELIVERY_LIFETIME_RANGE = { min: 60, max: 30 * 86400 } as const;
 export const ROLLING_WINDOW_RANGE = { min: 1, max: 3650 } as const;
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+const SETTINGS_COLUMNS: Record<keyof TenantSettingsPatch, string> = {
+  rollingWindowDays: 'rolling_window_days',
+  unknownRecipientPolicy: 'unknown_recipient_policy',
+  language: 'language',
+  webmailBrandName: 'webmail_brand_name',
+  webmailLogoDataUrl: 'webmail_logo_data_url',
+  webmailPrimaryColor: 'webmail_primary_color',
+  webmailPracticeSignin: 'webmail_practice_signin',
+  smsSender: 'sms_sender',
+  smsTemplates: 'sms_templates',
+  smsCapPerHour: 'sms_cap_per_hour',
+};
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `Demo Corp GmbH & Co.` → `demo-corp-gmbh-co`. */
@@ -244,7 +279,7 @@ export class TenantsService {
   async createUpstreamGroup(tenantRef: string, name: string): Promise<UpstreamGroup> {
     const tenant = await this.findTenant(tenantRef);
     const trimmed = name.trim();
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(trimmed)) throw TenantsErrors.invalidUpstream(`group name "${name}" must be 1–63 letters, digits, dots, hyphens or underscores`);
+    if (!GROUP_NAME.test(trimmed)) throw TenantsErrors.invalidUpstream(`group name "${name}" must be 1–63 letters, digits, dots, hyphens or underscores`);
     try {
       return await new TenantScope(tenant.id, this.ds.manager).insert(UpstreamGroup, { name: trimmed });
     } catch (e) {
@@ -261,5 +296,131 @@ export class TenantsService {
     const group = await scope.findOne(UpstreamGroup, { name: v.group });
     if (!group) throw TenantsErrors.upstreamGroupNotFound(v.group);
     return scope.insert(Upstream, { groupId: group.id, host: v.host, port: v.port, priority: v.priority, tlsPolicy: v.tlsPolicy, pinnedCertPem: v.pinnedCertPem });
+  }
+
+  // ------------------------------------------------------------ by id, for the admin API (every child id scoped by its tenant)
+
+  /** By id only (never by slug), for callers that were given an id. */
+  async findTenantById(id: string, em: EntityManager = this.ds.manager): Promise<Tenant> {
+    const tenant = UUID.test(id) ? await em.findOne(Tenant, { where: { id } }) : null;
+    if (!tenant) throw TenantsErrors.tenantNotFound(id);
+    return tenant;
+  }
+
+  async updateTenant(tenantId: string, patch: TenantPatch): Promise<Tenant> {
+    const tenant = await this.findTenantById(tenantId);
+    const v = checkTenantInput({
+      name: patch.name ?? tenant.name,
+      slug: tenant.slug,
+      unknownRecipientPolicy: tenant.unknownRecipientPolicy,
+      deliveryLifetimeSeconds: patch.deliveryLifetimeSeconds ?? tenant.deliveryLifetimeSeconds,
+      rollingWindowDays: tenant.rollingWindowDays,
+    });
+    await this.ds.manager.update(Tenant, { id: tenant.id }, { name: v.name, deliveryLifetimeSeconds: v.deliveryLifetimeSeconds });
+    return this.findTenantById(tenant.id);
+  }
+
+  /**
+   * Deletes a tenant and everything it owns (the schema cascades). Refused
+   * while it is not in normal mode: held mail and a running event must be
+   * finished first. Message blobs are left to the blob store's orphan sweep.
+   */
+  async deleteTenant(tenantId: string): Promise<Tenant> {
+    const tenant = await this.findTenantById(tenantId);
+    const rows: Array<{ id: string }> = await this.ds.query(`DELETE FROM tenants WHERE id = $1 AND mode = 'normal' RETURNING id`, [tenant.id]);
+    if (!rows.length) throw TenantsErrors.tenantBusy(tenant.slug, tenant.mode);
+    return tenant;
+  }
+
+  /** Settings a tenant admin edits; the caller has validated the values. */
+  async updateTenantSettings(tenantId: string, patch: TenantSettingsPatch): Promise<Tenant> {
+    const tenant = await this.findTenantById(tenantId);
+    const sets: string[] = [];
+    const values: unknown[] = [tenant.id];
+    for (const [key, column] of Object.entries(SETTINGS_COLUMNS) as Array<[keyof TenantSettingsPatch, string]>) {
+      const v = patch[key];
+      if (v === undefined) continue;
+      values.push(key === 'smsTemplates' ? JSON.stringify(v) : v);
+      sets.push(`${column} = $${values.length}${key === 'smsTemplates' ? '::jsonb' : ''}`);
+    }
+    if (patch.rollingWindowDays !== undefined) checkTenantInput({ name: tenant.name, slug: tenant.slug, rollingWindowDays: patch.rollingWindowDays });
+    if (sets.length) await this.ds.query(`UPDATE tenants SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, values);
+    return this.findTenantById(tenant.id);
+  }
+
+  async findDomainById(tenantId: string, domainId: string): Promise<TenantDomain> {
+    const domain = UUID.test(domainId) ? await new TenantScope(tenantId, this.ds.manager).findOne(TenantDomain, { id: domainId }) : null;
+    if (!domain) throw TenantsErrors.domainNotFound(domainId);
+    return domain;
+  }
+
+  /** Removes a domain: mail for it is refused from then on; mailboxes in it stay until removed. */
+  async deleteDomain(tenantId: string, domainId: string): Promise<TenantDomain> {
+    const domain = await this.findDomainById(tenantId, domainId);
+    await this.ds.query(`DELETE FROM tenant_domains WHERE tenant_id = $1 AND id = $2`, [tenantId, domain.id]);
+    return domain;
+  }
+
+  async upstreamGroupsOf(tenantId: string): Promise<Array<UpstreamGroup & { upstreams: Upstream[] }>> {
+    const scope = new TenantScope(tenantId, this.ds.manager);
+    const [groups, upstreams] = await Promise.all([scope.find(UpstreamGroup), scope.find(Upstream)]);
+    upstreams.sort((a, b) => a.priority - b.priority || a.host.localeCompare(b.host));
+    return groups.sort((a, b) => a.name.localeCompare(b.name)).map((g) => ({ ...g, upstreams: upstreams.filter((u) => u.groupId === g.id) }));
+  }
+
+  async findUpstreamGroupById(tenantId: string, groupId: string): Promise<UpstreamGroup & { upstreams: Upstream[] }> {
+    const scope = new TenantScope(tenantId, this.ds.manager);
+    const group = UUID.test(groupId) ? await scope.findOne(UpstreamGroup, { id: groupId }) : null;
+    if (!group) throw TenantsErrors.upstreamGroupNotFound(groupId);
+    const upstreams = (await scope.find(Upstream, { groupId: group.id })).sort((a, b) => a.priority - b.priority || a.host.localeCompare(b.host));
+    return { ...group, upstreams };
+  }
+
+  async renameUpstreamGroup(tenantId: string, groupId: string, name: string): Promise<UpstreamGroup & { upstreams: Upstream[] }> {
+    const group = await this.findUpstreamGroupById(tenantId, groupId);
+    const trimmed = name.trim();
+    if (!GROUP_NAME.test(trimmed)) throw TenantsErrors.invalidUpstream(`group name "${name}" must be 1–63 letters, digits, dots, hyphens or underscores`);
+    try {
+      await this.ds.manager.update(UpstreamGroup, { id: group.id, tenantId }, { name: trimmed });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw TenantsErrors.upstreamGroupTaken(trimmed);
+      throw e;
+    }
+    return this.findUpstreamGroupById(tenantId, group.id);
+  }
+
+  /** Deletes a group with its upstreams. */
+  async deleteUpstreamGroup(tenantId: string, groupId: string): Promise<UpstreamGroup> {
+    const group = await this.findUpstreamGroupById(tenantId, groupId);
+    await this.ds.query(`DELETE FROM upstream_groups WHERE tenant_id = $1 AND id = $2`, [tenantId, group.id]);
+    return group;
+  }
+
+  async findUpstreamById(tenantId: string, groupId: string, upstreamId: string): Promise<Upstream> {
+    const upstream = UUID.test(upstreamId) && UUID.test(groupId) ? await new TenantScope(tenantId, this.ds.manager).findOne(Upstream, { id: upstreamId, groupId }) : null;
+    if (!upstream) throw TenantsErrors.upstreamNotFound(upstreamId);
+    return upstream;
+  }
+
+  async addUpstreamToGroup(tenantId: string, groupId: string, input: Omit<AddUpstreamInput, 'group'>): Promise<Upstream> {
+    const group = await this.findUpstreamGroupById(tenantId, groupId);
+    return this.addUpstream(tenantId, { ...input, group: group.name });
+  }
+
+  /** Changes an upstream; the fields given replace the stored ones and the result is checked as a whole. */
+  async updateUpstream(tenantId: string, groupId: string, upstreamId: string, patch: UpstreamPatch): Promise<Upstream> {
+    const u = await this.findUpstreamById(tenantId, groupId, upstreamId);
+    const tlsPolicy = patch.tlsPolicy ?? u.tlsPolicy;
+    // Leaving "pinned" drops the pinned certificate unless one is given.
+    const pinned = patch.pinnedCertPem !== undefined ? patch.pinnedCertPem : tlsPolicy === 'pinned' ? u.pinnedCertPem : null;
+    const v = checkUpstreamInput({ host: patch.host ?? u.host, port: patch.port ?? u.port, priority: patch.priority ?? u.priority, tlsPolicy, pinnedCertPem: pinned ?? undefined });
+    await this.ds.manager.update(Upstream, { id: u.id, tenantId }, { host: v.host, port: v.port, priority: v.priority, tlsPolicy: v.tlsPolicy, pinnedCertPem: v.pinnedCertPem });
+    return this.findUpstreamById(tenantId, groupId, u.id);
+  }
+
+  async deleteUpstream(tenantId: string, groupId: string, upstreamId: string): Promise<Upstream> {
+    const u = await this.findUpstreamById(tenantId, groupId, upstreamId);
+    await this.ds.query(`DELETE FROM upstreams WHERE tenant_id = $1 AND id = $2`, [tenantId, u.id]);
+    return u;
   }
 }
