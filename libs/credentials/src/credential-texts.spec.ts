@@ -1,4 +1,4 @@
-import { backToNormalText, credentialsEmail, credentialsText, formatLifetime } from './credential-texts';
+import { backToNormalText, credentialsEmail, credentialsText, formatLifetime, smsTemplateProblem, tenantBackToNormalText, tenantCredentialsText } from './credential-texts';
 
 const base = { tenantName: 'Acme', code: '12345678', link: 'https://mail.example/signin/link?t=abc', lifetimeHours: 8 };
 
@@ -35,5 +35,31 @@ describe('credential texts', () => {
     expect(m.subject).toContain('Acme');
     expect(m.text).toContain('12345678');
     expect(m.text).toContain('a@acme.example');
+  });
+});
+
+describe("tenants' own SMS templates", () => {
+  it('must carry the code and the link, and only known placeholders', () => {
+    expect(smsTemplateProblem('credentials', '{tenant}: code {code}, sign in at {link} ({lifetime})')).toBeNull();
+    expect(smsTemplateProblem('credentials', 'code {code} only')).toBe('must contain {link}');
+    expect(smsTemplateProblem('credentials', 'sign in at {link}')).toBe('must contain {code}');
+    expect(smsTemplateProblem('credentials', '{code} {link} {password}')).toMatch(/unknown placeholder \{password\}/);
+    expect(smsTemplateProblem('backToNormal', '{tenant}: all good again')).toBeNull();
+    expect(smsTemplateProblem('backToNormal', '{tenant} {code}')).toMatch(/unknown placeholder \{code\}/);
+    expect(smsTemplateProblem('backToNormal', '  ')).toMatch(/empty/);
+    expect(smsTemplateProblem('backToNormal', 'x'.repeat(601))).toMatch(/600/);
+  });
+
+  it('are filled in, and a value is never expanded again', () => {
+    const text = tenantCredentialsText('{tenant}: {code} / {link} / {lifetime}', { ...base, tenantName: 'Evil {code}', language: 'de', reason: 'activation' });
+    expect(text).toBe(`Evil {code}: 12345678 / ${base.link} / 8 Std.`);
+  });
+
+  it('fall back to the built-in text when absent or unusable', () => {
+    const builtIn = credentialsText({ ...base, language: 'en', reason: 'drill' });
+    expect(tenantCredentialsText(undefined, { ...base, language: 'en', reason: 'drill' })).toBe(builtIn);
+    expect(tenantCredentialsText('no code here {link}', { ...base, language: 'en', reason: 'drill' })).toBe(builtIn);
+    expect(tenantBackToNormalText('{tenant} is back', 'en', 'Acme')).toBe('Acme is back');
+    expect(tenantBackToNormalText(undefined, 'en', 'Acme')).toBe(backToNormalText('en', 'Acme'));
   });
 });

@@ -77,3 +77,44 @@ export function credentialsEmail(i: CredentialTextInput & { address: string }): 
     ].join('\n'),
   };
 }
+
+/** Texts a tenant may write for itself (per language), and the placeholders each may use. */
+export type SmsTemplateKind = 'credentials' | 'backToNormal';
+export const SMS_TEMPLATE_PLACEHOLDERS: Record<SmsTemplateKind, readonly string[]> = {
+  credentials: ['tenant', 'code', 'link', 'lifetime'],
+  backToNormal: ['tenant'],
+};
+/** A credentials text without the code or the link would leave the employee locked out. */
+export const SMS_TEMPLATE_REQUIRED: Record<SmsTemplateKind, readonly string[]> = { credentials: ['code', 'link'], backToNormal: [] };
+/** Four concatenated SMS segments (GSM-7); a template is short, the link and code come on top. */
+export const SMS_TEMPLATE_MAX_LENGTH = 600;
+
+/** Why a tenant's template cannot be used, or null when it can. */
+export function smsTemplateProblem(kind: SmsTemplateKind, template: string): string | null {
+  if (!template.trim()) return 'must not be empty (leave it out to use the built-in text)';
+  if (template.length > SMS_TEMPLATE_MAX_LENGTH) return `must be at most ${SMS_TEMPLATE_MAX_LENGTH} characters`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0009\u000b-\u001f\u007f]/.test(template)) return 'must not contain control characters';
+  const allowed = SMS_TEMPLATE_PLACEHOLDERS[kind];
+  for (const m of template.matchAll(/\{([^{}]*)\}/g)) {
+    if (!allowed.includes(m[1])) return `unknown placeholder {${m[1]}}; allowed: ${allowed.map((p) => `{${p}}`).join(', ')}`;
+  }
+  for (const p of SMS_TEMPLATE_REQUIRED[kind]) if (!template.includes(`{${p}}`)) return `must contain {${p}}`;
+  return null;
+}
+
+/** Fills a template's placeholders (each occurrence); values are inserted as they are, never re-expanded. */
+export function renderSmsTemplate(template: string, values: Record<string, string>): string {
+  return template.replace(/\{([a-z]+)\}/g, (whole, name: string) => (Object.prototype.hasOwnProperty.call(values, name) ? values[name] : whole));
+}
+
+/** The credentials text from the tenant's own template, when it has a usable one for the language. */
+export function tenantCredentialsText(template: string | undefined, i: CredentialTextInput): string {
+  if (!template || smsTemplateProblem('credentials', template)) return credentialsText(i);
+  return renderSmsTemplate(template, { tenant: i.tenantName, code: i.code, link: i.link, lifetime: formatLifetime(i.lifetimeHours, i.language) });
+}
+
+export function tenantBackToNormalText(template: string | undefined, language: SmsLanguage, tenantName: string): string {
+  if (!template || smsTemplateProblem('backToNormal', template)) return backToNormalText(language, tenantName);
+  return renderSmsTemplate(template, { tenant: tenantName });
+}

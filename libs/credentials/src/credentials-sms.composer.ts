@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ComposedText, NothingToSendError, normalizeLanguage, SmsComposer, SmsRow } from '@app/sms';
-import { backToNormalText, credentialsText, CredentialReason } from './credential-texts';
+import { CredentialReason, tenantBackToNormalText, tenantCredentialsText } from './credential-texts';
 import { CredentialsService } from './credentials.service';
 import { CredentialsStore } from './credentials.store';
 
@@ -20,8 +20,9 @@ export class CredentialsSmsComposer implements SmsComposer {
     if (!m || !m.active) throw new NothingToSendError('the mailbox is disabled or gone');
     const issued = await this.credentials.issue(m.tenantId, m.id, 'sms', row.id);
     const reason = (['activation', 'drill', 'request'].includes(String(row.params.reason)) ? row.params.reason : 'request') as CredentialReason;
+    const language = normalizeLanguage(row.language ?? m.language);
     return {
-      body: credentialsText({ language: normalizeLanguage(row.language ?? m.language), tenantName: m.tenantName, code: issued.code, link: issued.link, lifetimeHours: this.credentials.lifetimeHours, reason }),
+      body: tenantCredentialsText(m.smsTemplates?.[language]?.credentials, { language, tenantName: m.tenantName, code: issued.code, link: issued.link, lifetimeHours: this.credentials.lifetimeHours, reason }),
       discard: () => this.credentials.discard(issued.id),
     };
   }
@@ -37,6 +38,7 @@ export class BackToNormalSmsComposer implements SmsComposer {
     if (!row.mailboxId) throw new NothingToSendError('back-to-normal text without a mailbox');
     const m = await this.store.mailboxForText(row.mailboxId);
     if (!m || !m.active) throw new NothingToSendError('the mailbox is disabled or gone');
-    return { body: backToNormalText(normalizeLanguage(row.language ?? m.language), m.tenantName) };
+    const language = normalizeLanguage(row.language ?? m.language);
+    return { body: tenantBackToNormalText(m.smsTemplates?.[language]?.backToNormal, language, m.tenantName) };
   }
 }

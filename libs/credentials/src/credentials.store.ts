@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { SmsTemplates } from '@app/tenants/tenant.entity';
 
 export interface LiveCredential { id: string; codeHmac: string }
 export interface CredentialState { id: string; tenantId: string; mailboxId: string; address: string; linkTokenHmac: string; expired: boolean; used: boolean; superseded: boolean; attempts: number; mailboxActive: boolean }
@@ -103,9 +104,10 @@ export class CredentialsStore {
     });
   }
 
-  async mailboxForText(mailboxId: string): Promise<{ id: string; tenantId: string; address: string; active: boolean; tenantName: string; language: string } | null> {
+  /** `smsTemplates`: the tenant's own texts per language (see credential-texts), `{}` when it has none. */
+  async mailboxForText(mailboxId: string): Promise<{ id: string; tenantId: string; address: string; active: boolean; tenantName: string; language: string; smsTemplates: SmsTemplates } | null> {
     const rows = await this.ds.query(
-      `SELECT m.id, m.tenant_id AS "tenantId", m.address, m.status = 'active' AS active, t.name AS "tenantName", t.language
+      `SELECT m.id, m.tenant_id AS "tenantId", m.address, m.status = 'active' AS active, t.name AS "tenantName", t.language, t.sms_templates AS "smsTemplates"
          FROM mailboxes m JOIN tenants t ON t.id = m.tenant_id WHERE m.id = $1`,
       [mailboxId],
     );

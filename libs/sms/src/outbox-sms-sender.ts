@@ -10,6 +10,8 @@ export interface OutboxEntry {
   body: string;
   reference: string;
   at: string;
+  /** The tenant's own sender, when it has one. */
+  from?: string;
 }
 
 export function outboxPath(dataDir: string): string {
@@ -27,7 +29,7 @@ export class OutboxSmsSender implements SmsSender {
   constructor(private readonly file: string) {}
 
   async send(text: OutgoingText): Promise<SentText> {
-    const entry: OutboxEntry = { sid: `OB${randomBytes(16).toString('hex')}`, to: text.to, body: text.body, reference: text.reference, at: new Date().toISOString() };
+    const entry: OutboxEntry = { sid: `OB${randomBytes(16).toString('hex')}`, to: text.to, body: text.body, reference: text.reference, at: new Date().toISOString(), ...(text.from ? { from: text.from } : {}) };
     await mkdir(dirname(this.file), { recursive: true });
     await appendFile(this.file, JSON.stringify(entry) + '\n', { encoding: 'utf8', mode: 0o600 });
     return { providerSid: entry.sid };

@@ -36,13 +36,16 @@ export class SendSmsHandler {
 
   async run(job: SendSmsJob): Promise<SendSmsOutcome> {
     const owner = this.newLeaseOwner();
-    const claim = await this.store.claim(job.smsId, job.tenantId, owner, this.cfg.DELIVERY_LEASE_SECONDS, this.cfg.SMS_TENANT_CAP_PER_HOUR);
+    // The tenant's own cap and sender, where it set them.
+    const tenant = await this.store.tenantSmsSettings(job.tenantId);
+    const capPerHour = tenant.capPerHour ?? this.cfg.SMS_TENANT_CAP_PER_HOUR;
+    const claim = await this.store.claim(job.smsId, job.tenantId, owner, this.cfg.DELIVERY_LEASE_SECONDS, capPerHour);
     if (claim.kind === 'none') return 'skipped';
     const row = claim.row;
     const log = { smsId: row.id, tenantId: row.tenantId, kind: row.kind, attempt: row.attempts + 1 };
     if (claim.kind === 'capped') {
-      this.logger.warn({ ...log, capPerHour: this.cfg.SMS_TENANT_CAP_PER_HOUR }, 'text not sent: the tenant reached its hourly SMS cap');
-      if (claim.firstInWindow) await this.alertCap(row.tenantId);
+      this.logger.warn({ ...log, capPerHour }, 'text not sent: the tenant reached its hourly SMS cap');
+      if (claim.firstInWindow) await this.alertCap(row.tenantId, capPerHour);
       return 'capped';
     }
 
@@ -59,7 +62,7 @@ export class SendSmsHandler {
     }
 
     try {
-      const sent = await this.sender.send({ to: row.toE164, body: composed.body, statusCallbackUrl: this.statusCallbackUrl(), reference: row.id });
+      const sent = await this.sender.send({ to: row.toE164, body: composed.body, statusCallbackUrl: this.statusCallbackUrl(), reference: row.id, from: tenant.sender });
       await this.store.recordSent(row.id, owner, sent.providerSid);
       this.logger.info({ ...log, providerSid: sent.providerSid, driver: this.sender.driver }, 'text handed to the SMS provider');
       return 'sent';
@@ -84,9 +87,9 @@ export class SendSmsHandler {
     return this.sender.driver === 'twilio' ? `${this.cfg.PUBLIC_API_URL.replace(/\/+$/, '')}/twilio/status` : null;
   }
 
-  private async alertCap(tenantId: string): Promise<void> {
+  private async alertCap(tenantId: string, capPerHour: number): Promise<void> {
     for (const l of this.composers.listeners) {
-      await l.capReached(tenantId, this.cfg.SMS_TENANT_CAP_PER_HOUR).catch((e) =>
+      await l.capReached(tenantId, capPerHour).catch((e) =>
         this.logger.error({ tenantId, err: e instanceof Error ? e.message : String(e) }, 'could not alert the admins about the SMS cap'),
       );
     }

@@ -7,6 +7,8 @@ export interface OutgoingText {
   statusCallbackUrl: string | null;
   /** Our row id, for the provider's records and our logs. */
   reference: string;
+  /** The tenant's own sender (E.164 number or alphanumeric id); absent or null: the configured one. */
+  from?: string | null;
 }
 
 export interface SentText {

@@ -67,6 +67,14 @@ export class SmsStore {
     );
   }
 
+  /** The tenant's own SMS sender and hourly cap (null: the configured ones). */
+  async tenantSmsSettings(tenantId: string): Promise<{ sender: string | null; capPerHour: number | null }> {
+    const rows = rowsOf<{ sender: string | null; capPerHour: number | null }>(
+      await this.ds.query(`SELECT sms_sender AS sender, sms_cap_per_hour AS "capPerHour" FROM tenants WHERE id = $1`, [tenantId]),
+    );
+    return { sender: rows[0]?.sender ?? null, capPerHour: rows[0]?.capPerHour ?? null };
+  }
+
   /**
    * Leases a due text and takes its place under the tenant's hourly cap (a
    * retry keeps the place it took). Admin alerts do not count: they are how

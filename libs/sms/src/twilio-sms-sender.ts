@@ -34,7 +34,8 @@ export class TwilioSmsSender implements SmsSender {
       const m = await this.client.messages.create({
         to: text.to,
         body: text.body,
-        ...(this.opts.messagingServiceSid ? { messagingServiceSid: this.opts.messagingServiceSid } : { from: this.opts.from as string }),
+        // A tenant's own sender is sent as From on its own (an alphanumeric id or a number of the account, outside any Messaging Service pool).
+        ...(text.from ? { from: text.from } : this.opts.messagingServiceSid ? { messagingServiceSid: this.opts.messagingServiceSid } : { from: this.opts.from as string }),
         ...(text.statusCallbackUrl ? { statusCallback: text.statusCallbackUrl } : {}),
       });
       return { providerSid: m.sid };
