@@ -7,6 +7,8 @@ export class DistributionGroup {
   @Index() @Column('uuid', { name: 'tenant_id' }) tenantId: string;
   @Column('text', { unique: true }) address: string;
   @Column('text', { name: 'display_name', default: '' }) displayName: string;
+  /** The identity provider's id of the group (SCIM externalId); unique per tenant. */
+  @Column('text', { name: 'external_id', nullable: true }) externalId: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }
 

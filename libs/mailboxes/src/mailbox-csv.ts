@@ -89,7 +89,7 @@ export async function* readMailboxCsv(input: Readable): AsyncGenerator<MailboxCs
         continue;
       }
       const fields: MailboxCsvRecord['fields'] = {};
-      header.forEach((col, i) => (fields[col] = record[i]));
+      header.forEach((col, i) => (fields[col] = unguardCell(record[i])));
       yield { kind: 'record', row: info.lines, fields };
     }
   } catch (e) {
@@ -98,6 +98,30 @@ export async function* readMailboxCsv(input: Readable): AsyncGenerator<MailboxCs
   }
   while (skipped.length) yield { kind: 'error', ...(skipped.shift() as MailboxCsvRowError) };
   if (!header) throw MailboxesErrors.csvHeaderInvalid(`the file is empty; the first row must name the columns: ${REQUIRED_COLUMNS.join(',')}[,aliases][,groups]`);
+}
+
+/**
+ * Export side of CSV injection: a cell a spreadsheet would run as a formula
+ * (= + - @, or a leading tab or CR) is written with a leading apostrophe, which
+ * spreadsheets show as text. `unguardCell` undoes it on import, so an exported
+ * file (mobile numbers start with +) imports again unchanged.
+ */
+export function guardCell(value: string): string {
+  return looksLikeFormula(value) ? `'${value}` : value;
+}
+
+export function unguardCell(value: string): string {
+  return /^'[=+\-@\t\r]/.test(value) ? value.slice(1) : value;
+}
+
+/** One CSV line (RFC 4180 quoting, CRLF), every cell guarded. */
+export function csvLine(cells: string[]): string {
+  return (
+    cells
+      .map(guardCell)
+      .map((c) => (/[",\r\n]/.test(c) || c !== c.trim() ? `"${c.replace(/"/g, '""')}"` : c))
+      .join(',') + '\r\n'
+  );
 }
 
 function splitList(cell: string | undefined): string[] {

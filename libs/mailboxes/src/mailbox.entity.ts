@@ -14,6 +14,8 @@ export class Mailbox {
   @Column('text', { name: 'alternate_email', nullable: true }) alternateEmail: string | null;
   @Column('text', { default: 'active' }) status: MailboxStatus;
   @Column('text', { default: 'user' }) kind: MailboxKind;
+  /** The identity provider's id of the user (SCIM externalId); unique per tenant. */
+  @Column('text', { name: 'external_id', nullable: true }) externalId: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

@@ -164,7 +164,22 @@ export class MailboxesService {
    * same file again changes nothing. Aliases and groups named in a row are
    * added if missing; ones not named are left alone (an import never deletes).
    */
-  async importCsv(tenantRef: string, input: Readable): Promise<ImportReport> {
+  async importCsv(tenantRef: string, input: Readable, opts: { dryRun?: boolean } = {}): Promise<ImportReport> {
+    if (!opts.dryRun) return this.importCsvWith(tenantRef, input, (fn) => this.ds.transaction(fn));
+    // A dry run does everything in one transaction that is rolled back: every
+    // check that needs the database (addresses taken, rows that would change) is real.
+    const qr = this.ds.createQueryRunner();
+    await qr.connect();
+    await qr.startTransaction();
+    try {
+      return await this.importCsvWith(tenantRef, input, (fn) => fn(qr.manager));
+    } finally {
+      await qr.rollbackTransaction().catch(() => undefined);
+      await qr.release();
+    }
+  }
+
+  private async importCsvWith(tenantRef: string, input: Readable, inBatch: <T>(fn: (em: EntityManager) => Promise<T>) => Promise<T>): Promise<ImportReport> {
     const tenant = await this.tenants.findTenant(tenantRef);
     const domains = await this.domainSet(tenant.id, this.ds.manager);
     const report: ImportReport = { rows: 0, created: 0, updated: 0, unchanged: 0, errors: [], errorCount: 0, warnings: [] };
@@ -180,7 +195,7 @@ export class MailboxesService {
       if (!batch.length) return;
       const rows = batch;
       batch = [];
-      const results = await this.ds.transaction(async (em) => {
+      const results = await inBatch(async (em) => {
         const out: Array<{ p: Pending; outcome?: Outcome; error?: MailboxCsvRowError }> = [];
         for (const p of rows) {
           await em.query('SAVEPOINT import_row');
