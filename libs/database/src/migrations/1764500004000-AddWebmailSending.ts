@@ -23,6 +23,8 @@ export class AddWebmailSending1764500004000 implements MigrationInterface {
         in_reply_to_entry_id uuid,
         in_reply_to text,
         references_ids text[] NOT NULL DEFAULT '{}',
+        -- set while a send is in progress, so a second click cannot send the draft twice
+        sending_at timestamptz,
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
