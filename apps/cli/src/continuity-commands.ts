@@ -255,7 +255,7 @@ export function registerContinuityCommands(program: Command): void {
         out.result({ ...b, tripped }, [
           `circuit breaker: ${tripped ? 'TRIPPED — automatic activations paused' : 'closed — automatic activations allowed'}`,
           `automatic state ${b.state}${b.trippedAt ? ` (last tripped ${b.trippedAt.toISOString()})` : ''}: ${b.failingTenants} of ${b.tenantsWithUpstreams} tenants failing at ${b.updatedAt.toISOString()}`,
-          `override: ${b.override}${b.reason ? ` (${b.reason})` : ''}`,
+          `override: ${b.override}${b.reason ? ` (${b.reason})` : ''}${b.overrideBy ? ` set by ${b.overrideBy}${b.overrideAt ? ` at ${b.overrideAt.toISOString()}` : ''}` : ''}`,
         ]);
       }),
     );
@@ -266,7 +266,7 @@ export function registerContinuityCommands(program: Command): void {
     .requiredOption('--reason <text>', 'why (shown in status)')
     .action(
       action(false, async (out, s, o, override: BreakerOverride) => {
-        const b = await s.health.setBreakerOverride(override, o.reason as string);
+        const b = await s.health.setBreakerOverride(override, o.reason as string, defaultActor());
         out.result(b, `circuit breaker override: ${b.override} (${b.reason})`);
       }),
     );

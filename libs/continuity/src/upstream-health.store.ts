@@ -25,6 +25,9 @@ export interface BreakerRow {
   failingTenants: number;
   tenantsWithUpstreams: number;
   updatedAt: Date;
+  /** Who last set the override (an operator's name, or the CLI user), and when; null before anyone did. */
+  overrideBy: string | null;
+  overrideAt: Date | null;
 }
 
 export interface UpstreamHealthView extends UpstreamStreak {
@@ -199,8 +202,11 @@ export class UpstreamHealthStore {
     return toBreaker(rows[0]);
   }
 
-  async setBreakerOverride(override: BreakerOverride, reason: string): Promise<BreakerRow> {
-    const rows = rowsOf(await this.ds.query(`UPDATE continuity_circuit_breaker SET override = $1, reason = $2, updated_at = now() WHERE id RETURNING *`, [override, reason]));
+  async setBreakerOverride(override: BreakerOverride, reason: string, by: string | null = null): Promise<BreakerRow> {
+    const rows = rowsOf(await this.ds.query(
+      `UPDATE continuity_circuit_breaker SET override = $1, reason = $2, override_by = $3, override_at = now(), updated_at = now() WHERE id RETURNING *`,
+      [override, reason, by],
+    ));
     return toBreaker(rows[0]);
   }
 }
@@ -214,5 +220,7 @@ function toBreaker(r: Record<string, unknown>): BreakerRow {
     failingTenants: Number(r.failing_tenants),
     tenantsWithUpstreams: Number(r.tenants_with_upstreams),
     updatedAt: r.updated_at as Date,
+    overrideBy: (r.override_by as string | null | undefined) ?? null,
+    overrideAt: (r.override_at as Date | null | undefined) ?? null,
   };
 }

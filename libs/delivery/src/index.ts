@@ -8,6 +8,7 @@ export * from './smtp-sender.port';
 export * from './upstream-evidence.port';
 export * from './nodemailer-smtp-sender';
 export * from './delivery.store';
+export * from './queue-operations.store';
 export * from './route-planner.service';
 export * from './bounce.service';
 export * from './deliver-message.job';

@@ -80,6 +80,11 @@ export class RecoveryStore {
     return rows[0] ?? null;
   }
 
+  /** The tenant's events, newest first. */
+  async listEvents(tenantId: string, limit: number): Promise<ContinuityEventRow[]> {
+    return this.ds.query(`SELECT ${EVENT_COLUMNS} FROM continuity_events WHERE tenant_id = $1 ORDER BY started_at DESC LIMIT $2`, [tenantId, limit]);
+  }
+
   async markRecoveryStarted(tenantId: string, at: Date): Promise<void> {
     // A replay restarted after a relapse (recovering → active → recovering) paces from scratch.
     await this.ds.query(
