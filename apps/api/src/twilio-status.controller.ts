@@ -4,6 +4,7 @@ import { validateRequest } from 'twilio';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { LOGGER, Logger } from '@app/observability';
 import { SmsStore, stateFromTwilioStatus } from '@app/sms';
+import { Public } from './auth/principal';
 
 /**
  * Twilio's delivery receipts (the statusCallback of each text). Accepted only
@@ -11,6 +12,7 @@ import { SmsStore, stateFromTwilioStatus } from '@app/sms';
  * POST parameters, made with our auth token.
  */
 @Controller('twilio')
+@Public()
 export class TwilioStatusController {
   constructor(
     @Inject(APP_CONFIG) private readonly cfg: Pick<AppConfig, 'PUBLIC_API_URL' | 'TWILIO_AUTH_TOKEN'>,

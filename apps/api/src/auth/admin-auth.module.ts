@@ -1,5 +1,38 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { AdminAuthGuard } from './admin-auth.guard';
+import { AdminAuditService } from './admin-audit.service';
+import { AdminSessionsService } from './admin-sessions.service';
+import { AdminSignInService } from './admin-sign-in.service';
+import { AdminUsersService } from './admin-users.service';
+import { ApiKeysController } from './api-keys.controller';
+import { ApiKeysService } from './api-keys.service';
+import { AuthController } from './auth.controller';
+import { AdminLocalGuard, AdminLocalStrategy } from './local.strategy';
+import { RateCounter } from './rate-counter';
+import { TenantAdminsController } from './tenant-admins.controller';
 
-/** Admin sign-in (password + TOTP), sessions, API keys, the global guard and throttling. */
-@Module({})
+/**
+ * Admin sign-in (password + TOTP), sessions, API keys, the global guard and
+ * throttling, and the admin audit log (AdminAuditService, available to every
+ * module of the api).
+ */
+@Global()
+@Module({
+  imports: [PassportModule],
+  controllers: [AuthController, ApiKeysController, TenantAdminsController],
+  providers: [
+    AdminAuditService,
+    AdminSessionsService,
+    AdminSignInService,
+    AdminUsersService,
+    ApiKeysService,
+    RateCounter,
+    AdminLocalStrategy,
+    AdminLocalGuard,
+    { provide: APP_GUARD, useClass: AdminAuthGuard },
+  ],
+  exports: [AdminAuditService, AdminUsersService, AdminSessionsService],
+})
 export class AdminAuthModule {}

@@ -20,6 +20,8 @@ export interface Principal {
   tenantId: string | null;
   /** For the audit log: an admin's e-mail address or an API key's name. */
   name: string;
+  /** The client address of the request, for the audit log (set by the guard). */
+  ip?: string;
 }
 
 export const IS_PUBLIC = 'mc:public';
