@@ -184,6 +184,12 @@ export class DkimKeysService {
     if (rows.length === 0 || (Array.isArray(rows[0]) && rows[0].length === 0)) throw DkimErrors.unknownDomain(domain);
   }
 
+  /** Drops a tenant's keys of a domain it no longer has (the domain may later belong to someone else). */
+  async removeKeysOf(tenantId: string, domainName: string): Promise<number> {
+    const rows = await this.ds.query(`DELETE FROM dkim_keys WHERE tenant_id = $1 AND domain = $2 RETURNING id`, [tenantId, normalise(domainName)]);
+    return (Array.isArray(rows[0]) ? rows[0] : rows).length;
+  }
+
   private async ownerOf(domain: string, service: boolean): Promise<string | null> {
     const rows: { tenantId: string; verifiedAt: Date | null }[] = await this.ds.query(`SELECT tenant_id AS "tenantId", verified_at AS "verifiedAt" FROM tenant_domains WHERE name = $1`, [domain]);
     if (rows.length) {
