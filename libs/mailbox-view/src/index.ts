@@ -1,0 +1,10 @@
+export * from './mailbox-view.types';
+export * from './mailbox-access.service';
+export * from './mailbox-view.service';
+export * from './message-content.service';
+export * from './mailbox-view.module';
+export * from './html-sanitizer';
+export * from './attachment-headers';
+export * from './auth-warning';
+export * from './cursor';
+export { AttachmentPart } from './message-body';
