@@ -9,18 +9,16 @@ export interface DomainDnsLookup {
 }
 export const DOMAIN_DNS_LOOKUP = Symbol('DOMAIN_DNS_LOOKUP');
 
-/** Through node:dns and the service's resolvers (DNS_SERVERS); a fresh resolver per check, so DNS_SERVERS set at start-up apply. */
+/** Through node:dns and the service's resolvers (DNS_SERVERS, as set when the app started). */
 export class NodeDomainDnsLookup implements DomainDnsLookup {
-  private resolver(): Resolver {
-    return newResolver({ timeoutMs: 3000, tries: 2 });
-  }
+  private readonly resolver: Resolver = newResolver({ timeoutMs: 3000, tries: 2 });
 
   txt(name: string): Promise<Answer<string[]>> {
-    return answer(() => this.resolver().resolveTxt(name));
+    return answer(() => this.resolver.resolveTxt(name));
   }
 
   mx(name: string): Promise<Answer<{ exchange: string; priority: number }>> {
-    return answer(() => this.resolver().resolveMx(name));
+    return answer(() => this.resolver.resolveMx(name));
   }
 }
 
