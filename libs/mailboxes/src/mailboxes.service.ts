@@ -17,8 +17,11 @@ export interface MailboxInput {
   mobile?: string | null;
   alternateEmail?: string | null;
   kind?: MailboxKind;
+  /** The identity provider's id (SCIM externalId). */
+  externalId?: string | null;
 }
-export type MailboxPatch = Partial<Omit<MailboxInput, 'address'>> & { status?: MailboxStatus };
+/** `address` renames the mailbox (a new address in the tenant's domains, not in use). */
+export type MailboxPatch = Partial<MailboxInput> & { status?: MailboxStatus };
 
 export interface ImportReport {
   rows: number;
@@ -35,6 +38,8 @@ export const MAX_REPORTED_ROW_ERRORS = 1000;
 const IMPORT_BATCH_ROWS = 250;
 
 type Outcome = 'created' | 'updated' | 'unchanged';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function unwrap<T>(check: FieldCheck<T>): T {
   if (!check.ok) throw MailboxesErrors.invalidField(check.code, check.reason);
@@ -70,6 +75,7 @@ export class MailboxesService {
         alternateEmail: unwrap(normalizeAlternateEmail(input.alternateEmail, domains)),
         kind: input.kind ?? 'user',
         status: 'active',
+        externalId: input.externalId ?? null,
       });
     }).catch((e) => this.translate(e, input.address));
   }
@@ -86,9 +92,17 @@ export class MailboxesService {
       if (patch.alternateEmail !== undefined) changes.alternateEmail = unwrap(normalizeAlternateEmail(patch.alternateEmail, domains));
       if (patch.kind !== undefined) changes.kind = patch.kind;
       if (patch.status !== undefined) changes.status = patch.status;
+      if (patch.externalId !== undefined) changes.externalId = patch.externalId;
+      if (patch.address !== undefined) {
+        const renamed = this.tenantAddress(patch.address, domains);
+        if (renamed !== mailbox.address) {
+          await this.assertAddressFree(tenant.id, renamed, em);
+          changes.address = renamed;
+        }
+      }
       if (Object.keys(changes).length) await em.update(Mailbox, { id: mailbox.id, tenantId: tenant.id }, changes);
       return { ...mailbox, ...changes };
-    });
+    }).catch((e) => this.translate(e, patch.address ?? address));
   }
 
   /** A disabled mailbox keeps its existing mirror; mail to it still goes to Exchange but is no longer mirrored. */
@@ -127,13 +141,21 @@ export class MailboxesService {
     return new TenantScope(tenant.id, this.ds.manager).find(Alias);
   }
 
-  async createGroup(tenantRef: string, groupAddress: string, displayName = ''): Promise<DistributionGroup> {
+  /** `memberIds` are mailbox ids of this tenant; an unknown one fails the whole creation. */
+  async createGroup(tenantRef: string, groupAddress: string, displayName = '', opts: { externalId?: string | null; memberIds?: string[] } = {}): Promise<DistributionGroup> {
     const tenant = await this.tenants.findTenant(tenantRef);
     return this.ds.transaction(async (em) => {
       const domains = await this.domainSet(tenant.id, em);
       const address = this.tenantAddress(groupAddress, domains);
       await this.assertAddressFree(tenant.id, address, em);
-      return new TenantScope(tenant.id, em).insert(DistributionGroup, { address, displayName: unwrap(normalizeDisplayName(displayName)) });
+      const scope = new TenantScope(tenant.id, em);
+      const group = await scope.insert(DistributionGroup, { address, displayName: unwrap(normalizeDisplayName(displayName)), externalId: opts.externalId ?? null });
+      for (const id of new Set(opts.memberIds ?? [])) {
+        const mailbox = UUID.test(id) ? await scope.findOne(Mailbox, { id }) : null;
+        if (!mailbox) throw MailboxesErrors.memberNotFound(id);
+        await this.addMember(tenant.id, group.id, mailbox.id, em);
+      }
+      return group;
     }).catch((e) => this.translate(e, groupAddress));
   }
 
