@@ -211,7 +211,7 @@ describe('operator tools', () => {
     expect((await operator.post('/api/operator/circuit-breaker', { override: 'auto', reason: 'back to the count' })).body).toMatchObject({ override: 'auto' });
     // Leave nothing for a later worker: the tenant back to normal, its transition's effects settled.
     await withDb(async (db) => {
-      await db.query(`UPDATE tenants SET mode = 'normal' WHERE id = $1`, [t.id]);
+      await db.query(`UPDATE tenants SET mode = 'normal', continuity_policy = 'manual' WHERE id = $1`, [t.id]);
       await db.query(`UPDATE continuity_transitions SET effects_completed_at = now() WHERE tenant_id = $1`, [t.id]);
     });
   });
