@@ -327,8 +327,10 @@ export class TenantsService {
    */
   async deleteTenant(tenantId: string): Promise<Tenant> {
     const tenant = await this.findTenantById(tenantId);
-    const rows: Array<{ id: string }> = await this.ds.query(`DELETE FROM tenants WHERE id = $1 AND mode = 'normal' RETURNING id`, [tenant.id]);
-    if (!rows.length) throw TenantsErrors.tenantBusy(tenant.slug, tenant.mode);
+    const res: unknown[] = await this.ds.query(`DELETE FROM tenants WHERE id = $1 AND mode = 'normal' RETURNING id`, [tenant.id]);
+    // The postgres driver answers a DELETE … RETURNING with [rows, count].
+    const rows = Array.isArray(res[0]) ? (res[0] as unknown[]) : res;
+    if (!rows.length) throw TenantsErrors.tenantBusy(tenant.slug, (await this.findTenantById(tenant.id)).mode);
     return tenant;
   }
 
