@@ -1,6 +1,5 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { AdminAuditService } from './admin-audit.service';
 import { AdminSessionsService } from './admin-sessions.service';
@@ -9,7 +8,7 @@ import { AdminUsersService } from './admin-users.service';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 import { AuthController } from './auth.controller';
-import { AdminLocalGuard, AdminLocalStrategy } from './local.strategy';
+import { AdminLocalGuard } from './local.strategy';
 import { RateCounter } from './rate-counter';
 import { TenantAdminsController } from './tenant-admins.controller';
 
@@ -20,7 +19,6 @@ import { TenantAdminsController } from './tenant-admins.controller';
  */
 @Global()
 @Module({
-  imports: [PassportModule],
   controllers: [AuthController, ApiKeysController, TenantAdminsController],
   providers: [
     AdminAuditService,
@@ -29,7 +27,6 @@ import { TenantAdminsController } from './tenant-admins.controller';
     AdminUsersService,
     ApiKeysService,
     RateCounter,
-    AdminLocalStrategy,
     AdminLocalGuard,
     { provide: APP_GUARD, useClass: AdminAuthGuard },
   ],
