@@ -1,0 +1,62 @@
+import { createTestTenant, TestTenant } from '../../support/factories';
+import { signInEmployee, startTestWebmail, TestWebmail } from '../../support/webmail';
+import { rows } from './compose-harness';
+
+jest.setTimeout(60000);
+
+/**
+ * The compose routes inside the real webmail app: behind the session guard
+ * and its CSRF check, writing and sending as the signed-in employee.
+ */
+describe('webmail compose behind the session', () => {
+  let webmail: TestWebmail;
+  let t: TestTenant;
+
+  beforeAll(async () => {
+    webmail = await startTestWebmail({ REDIS_PREFIX: `${process.env.REDIS_PREFIX}:compose-session` });
+    t = await createTestTenant({ mailboxes: ['amy', 'ray'] });
+  });
+
+  afterAll(async () => {
+    await webmail?.stop();
+  });
+
+  it('needs a session and the CSRF token', async () => {
+    for (const [method, path] of [['GET', '/api/drafts'], ['POST', '/api/drafts'], ['GET', '/api/directory?q=a'], ['POST', '/api/compose/reply-template']] as const) {
+      const res = await fetch(`${webmail.baseUrl}${path}`, { method, headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: method === 'POST' ? '{}' : undefined });
+      expect([path, res.status]).toEqual([path, 401]);
+    }
+    const amy = await signInEmployee(webmail, { tenantId: t.id, mailboxId: t.mailboxes.amy.id });
+    const noCsrf = await amy.fetch('/api/drafts', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    expect(noCsrf.status).toBe(403);
+    expect(await rows(`SELECT count(*)::int AS n FROM webmail_drafts WHERE mailbox_id = $1`, [t.mailboxes.amy.id])).toEqual([{ n: 0 }]);
+  });
+
+  it('writes, attaches and sends as the signed-in employee', async () => {
+    const amy = await signInEmployee(webmail, { tenantId: t.id, mailboxId: t.mailboxes.amy.id });
+    const created = await amy.post('/api/drafts', { to: [{ name: 'Ray', address: t.mailboxes.ray.address }], subject: 'Plan', text: 'See the plan.' });
+    expect(created.status).toBe(201);
+    const draft = await created.json();
+    expect(draft.from.address).toBe(t.mailboxes.amy.address);
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.from('step 1\nstep 2\n')], { type: 'text/plain' }), 'plan.txt');
+    const up = await amy.post(`/api/drafts/${draft.id}/attachments`, form);
+    expect(up.status).toBe(201);
+    const withFile = await up.json();
+    const download = await amy.get(`/api/drafts/${draft.id}/attachments/${withFile.attachments[0].id}`);
+    expect(await download.text()).toBe('step 1\nstep 2\n');
+
+    const sent = await amy.post(`/api/drafts/${draft.id}/send`);
+    expect(sent.status).toBe(202);
+    const { queueId } = await sent.json();
+    const [msg] = await rows(`SELECT id, mail_from, direction FROM messages WHERE queue_id = $1 AND tenant_id = $2`, [queueId, t.id]);
+    expect(msg).toMatchObject({ mail_from: t.mailboxes.amy.address, direction: 'outbound' });
+    expect(await rows(`SELECT mailbox_id, folder FROM mirror_entries WHERE message_id = $1 ORDER BY folder`, [msg.id])).toEqual([
+      { mailbox_id: t.mailboxes.ray.id, folder: 'inbox' },
+      { mailbox_id: t.mailboxes.amy.id, folder: 'sent' },
+    ]);
+    expect(await rows(`SELECT author_mailbox_id, from_mailbox_id, mode, recipients FROM webmail_sent_messages WHERE message_id = $1`, [msg.id])).toEqual([
+      { author_mailbox_id: t.mailboxes.amy.id, from_mailbox_id: t.mailboxes.amy.id, mode: 'new', recipients: 1 },
+    ]);
+  });
+});
