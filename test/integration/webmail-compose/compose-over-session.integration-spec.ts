@@ -36,19 +36,19 @@ describe('webmail compose behind the session', () => {
     const amy = await signInEmployee(webmail, { tenantId: t.id, mailboxId: t.mailboxes.amy.id });
     const created = await amy.post('/api/drafts', { to: [{ name: 'Ray', address: t.mailboxes.ray.address }], subject: 'Plan', text: 'See the plan.' });
     expect(created.status).toBe(201);
-    const draft = await created.json();
+    const draft = (await created.json()) as { id: string; from: { address: string } };
     expect(draft.from.address).toBe(t.mailboxes.amy.address);
     const form = new FormData();
     form.append('file', new Blob([Buffer.from('step 1\nstep 2\n')], { type: 'text/plain' }), 'plan.txt');
     const up = await amy.post(`/api/drafts/${draft.id}/attachments`, form);
     expect(up.status).toBe(201);
-    const withFile = await up.json();
+    const withFile = (await up.json()) as { attachments: Array<{ id: string }> };
     const download = await amy.get(`/api/drafts/${draft.id}/attachments/${withFile.attachments[0].id}`);
     expect(await download.text()).toBe('step 1\nstep 2\n');
 
     const sent = await amy.post(`/api/drafts/${draft.id}/send`);
     expect(sent.status).toBe(202);
-    const { queueId } = await sent.json();
+    const { queueId } = (await sent.json()) as { queueId: string };
     const [msg] = await rows(`SELECT id, mail_from, direction FROM messages WHERE queue_id = $1 AND tenant_id = $2`, [queueId, t.id]);
     expect(msg).toMatchObject({ mail_from: t.mailboxes.amy.address, direction: 'outbound' });
     expect(await rows(`SELECT mailbox_id, folder FROM mirror_entries WHERE message_id = $1 ORDER BY folder`, [msg.id])).toEqual([
