@@ -5,9 +5,9 @@ import { LOGGER, Logger } from '@app/observability';
 import { CredentialError } from '@app/credentials';
 import { errorPage } from './signin-pages';
 
-/** Whether the client asked for JSON (an API call) rather than a page (a browser form). */
+/** Whether the client asked for JSON (an API call under /api, or a JSON body or Accept) rather than a page (a browser form). */
 export function wantsJson(req: Request): boolean {
-  return !!req.is('application/json') || req.accepts(['html', 'json']) === 'json';
+  return req.path === '/api' || req.path.startsWith('/api/') || !!req.is('application/json') || req.accepts(['html', 'json']) === 'json';
 }
 
 /**
@@ -32,6 +32,11 @@ export class WebmailHttpErrorFilter implements ExceptionFilter {
       body = { statusCode: 500, code: 'internal', message: 'internal error' };
     }
     res.setHeader('Cache-Control', 'no-store');
+    // A browser opening a page without a session goes to the sign-in page; API calls get the 401.
+    if (body.statusCode === 401 && body.code === 'unauthenticated' && (req.method === 'GET' || req.method === 'HEAD') && !wantsJson(req)) {
+      res.redirect(302, '/signin');
+      return;
+    }
     if (wantsJson(req)) res.status(body.statusCode).json(body);
     else res.status(body.statusCode).type('html').send(errorPage(body.statusCode, body.code, body.message));
   }

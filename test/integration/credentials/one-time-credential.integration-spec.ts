@@ -26,8 +26,14 @@ describe('one-time credentials at the webmail sign-in', () => {
 
   const json = (path: string, body: unknown) =>
     fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(body) });
-  const form = (path: string, body: Record<string, string>) =>
-    fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html' }, body: new URLSearchParams(body).toString() });
+  /** A browser's form post: the page's hidden CSRF field and its cookie go along. */
+  const form = (path: string, body: Record<string, string>, page: { cookie: string; csrf: string }) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html', Cookie: page.cookie },
+      body: new URLSearchParams({ ...body, _csrf: page.csrf }).toString(),
+      redirect: 'manual',
+    });
 
   /** Has the worker text a new credential to the mailbox and returns what the employee reads. */
   async function textTo(local: string): Promise<{ code: string; token: string }> {
@@ -55,6 +61,8 @@ describe('one-time credentials at the webmail sign-in', () => {
     shortLived = await startWebmail(smsTestConfig(standin, { CREDENTIAL_LIFETIME_HOURS: '0.0005', CREDENTIAL_MAX_ATTEMPTS: String(MAX), REDIS_PREFIX: cfg.REDIS_PREFIX }));
     api = await startApi(cfg);
     tenant = await createTestTenant({ mailboxes: ['once', 'preview', 'guess', 'late', 'self'] });
+    // The webmail is open outside an outage only where the tenant lets employees practise.
+    await withDb((db) => db.query(`UPDATE tenants SET webmail_practice_signin = true WHERE id = $1`, [tenant.id]));
     let n = 10;
     for (const l of Object.keys(tenant.mailboxes)) await setMobile(tenant.mailboxes[l].id, `+49160${Date.now() % 1000000}${n++}`);
     await setMobile(tenant.mailboxes.self.id, '+4916099900001', `self-${uniqueLabel()}@private.example`);
@@ -85,6 +93,7 @@ describe('one-time credentials at the webmail sign-in', () => {
 
   it("survives a link preview's GET: only the POST behind the button uses it", async () => {
     const { token } = await textTo('preview');
+    let browser = { cookie: '', csrf: '' };
     for (let i = 0; i < 3; i++) {
       const page = await fetch(`${base}/signin/link?t=${encodeURIComponent(token)}`, { headers: { 'User-Agent': 'WhatsApp/2.23 link preview' } });
       expect(page.status).toBe(200);
@@ -93,19 +102,23 @@ describe('one-time credentials at the webmail sign-in', () => {
       const html = await page.text();
       expect(html).toContain('method="post"');
       expect(html).toContain(token);
+      browser = { cookie: page.headers.getSetCookie()[0].split(';')[0], csrf: /name="_csrf" value="([^"]+)"/.exec(html)![1] };
     }
     const creds = await credentialRowsOf(tenant.mailboxes.preview.id);
     expect(creds.filter((c) => c.used_at === null && c.superseded_at === null)).toHaveLength(1);
 
-    const accepted = await form('/signin/link', { t: token });
-    expect(accepted.status).toBe(200);
+    // Without the page's form token the POST is refused and the link stays unused.
+    const forged = await form('/signin/link', { t: token }, { cookie: '', csrf: 'x'.repeat(32) });
+    expect(forged.status).toBe(403);
+    expect((await credentialRowsOf(tenant.mailboxes.preview.id)).filter((c) => c.used_at === null && c.superseded_at === null)).toHaveLength(1);
+
+    const accepted = await form('/signin/link', { t: token }, browser);
+    expect(accepted.status).toBe(303);
+    expect(accepted.headers.get('location')).toBe('/signin/set-password');
     expect(accepted.headers.get('cache-control')).toContain('no-store');
-    const html = await accepted.text();
-    expect(html).toContain('was accepted');
-    expect(html).toContain('not available yet');
-    const second = await form('/signin/link', { t: token });
+    const second = await form('/signin/link', { t: token }, browser);
     expect(second.status).toBe(410);
-    expect(await second.text()).toContain('credential_used');
+    expect(await second.text()).toContain('already been used');
   });
 
   it('is refused after too many tries, even with the right code, until a new one is sent', async () => {

@@ -67,7 +67,7 @@ describe('webmail sign-in', () => {
 
     const s = await b.session();
     expect(s.status).toBe(200);
-    const body = await s.json();
+    const body = (await s.json()) as { csrfToken: string };
     expect(body).toMatchObject({
       employee: { address: anna.address, displayName: 'anna', mailboxId: anna.id },
       tenant: { name: tenant.slug, language: 'en', brandName: null, logoDataUrl: null, primaryColor: null, mode: 'normal' },
@@ -130,7 +130,7 @@ describe('webmail sign-in', () => {
     ]) {
       const weak = await json(webmail, '/signin/set-password', { password }, setup);
       expect(weak.status).toBe(400);
-      const body = await weak.json();
+      const body = (await weak.json()) as { message: string };
       expect(body).toMatchObject({ statusCode: 400, code: 'weak_password', field: 'password' });
       expect(body.message).toContain(says);
     }
@@ -148,7 +148,7 @@ describe('webmail sign-in', () => {
     const cookie = `mc_webmail=${cookiesOf(ok).mc_webmail}`;
     const s = await fetch(`${webmail.baseUrl}/api/session`, { headers: { Cookie: cookie } });
     expect(s.status).toBe(200);
-    expect((await s.json()).employee.mailboxId).toBe(dora.id);
+    expect(((await s.json()) as { employee: { mailboxId: string } }).employee.mailboxId).toBe(dora.id);
     expect(await signinsOf(dora.id)).toEqual(['code', 'password']);
 
     const wrong = await json(webmail, '/signin/password', { address: dora.address, password: 'river stones in july' });
@@ -179,7 +179,7 @@ describe('webmail sign-in', () => {
       const unknown = await json(webmail, '/signin/password', { address: ghost, password: `wrong guess ${i}` });
       answers.push([known.status, unknown.status]);
       if (i === LOCK_AFTER) {
-        const [k, u] = [await known.json(), await unknown.json()];
+        const [k, u] = [(await known.json()) as { message: string }, await unknown.json()];
         expect(k).toMatchObject({ statusCode: 429, code: 'account_locked', details: { retryAfterSeconds: 60 } });
         expect(u).toMatchObject({ statusCode: 429, code: 'account_locked' });
         expect(k.message).toContain('too many wrong passwords');
@@ -189,7 +189,7 @@ describe('webmail sign-in', () => {
     // Locked: even the right password is refused, with the reason.
     const right = await json(webmail, '/signin/password', { address: emil.address, password: 'seven silent owls' });
     expect(right.status).toBe(429);
-    expect((await right.json()).code).toBe('account_locked');
+    expect(((await right.json()) as { code: string }).code).toBe('account_locked');
     const b = new Browser(webmail);
     await b.get('/signin');
     const page = await b.post('/signin/password', { address: emil.address, password: 'seven silent owls' });
