@@ -249,6 +249,16 @@ describe('continuity status, readiness and audit over the admin API', () => {
     expect(lines.some((l) => l.includes('continuity.activation-requested') && l.includes('upstream failing'))).toBe(true);
   });
 
+  it('documents the routes in the OpenAPI document', async () => {
+    const doc = await anonymous(api).get('/api/docs-json');
+    expect(doc.status).toBe(200);
+    const paths = Object.keys(doc.body.paths);
+    for (const p of ['/api/tenants/{tenantId}/continuity', '/api/tenants/{tenantId}/continuity/activate', '/api/tenants/{tenantId}/continuity/audit.csv', '/api/tenants/{tenantId}/readiness', '/api/tenants/{tenantId}/queue/messages/{messageId}/purge', '/api/operator/circuit-breaker']) {
+      expect(paths).toContain(p);
+    }
+    expect(JSON.stringify(doc.body.paths['/api/tenants/{tenantId}/continuity/activate'].post)).toContain('reason');
+  });
+
   it('lists events and answers a report only for the tenant’s own events', async () => {
     const ev = (await withDb((db) => db.query(`INSERT INTO continuity_events (tenant_id, started_at, ended_at) VALUES ($1, now() - interval '2 hours', now() - interval '1 hour') RETURNING id`, [b.id]))).rows[0].id;
     expect((await admin.get(`/api/tenants/${a.id}/continuity/events`)).body).toEqual({ items: [] });
