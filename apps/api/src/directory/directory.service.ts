@@ -236,7 +236,13 @@ export class DirectoryService {
     return { ...groupView(g, members.length), members };
   }
 
-  /** Mailbox ids of this tenant, or a 400 naming the first that is not one. */
+  /** The tenant's mailboxes among `ids` (others, and malformed ids, are left out). */
+  async mailboxesByIds(tenantId: string, ids: string[]): Promise<Mailbox[]> {
+    const valid = [...new Set(ids.filter((id) => UUID.test(id)))];
+    return valid.length ? this.ds.getRepository(Mailbox).find({ where: { tenantId, id: In(valid) } }) : [];
+  }
+
+  /** Mailbox ids of this tenant, or a 404 naming the first that is not one. */
   async assertMailboxIds(tenantId: string, ids: string[], field: string): Promise<void> {
     const valid = ids.filter((id) => UUID.test(id));
     const found = valid.length ? await this.ds.getRepository(Mailbox).find({ select: { id: true }, where: { tenantId, id: In(valid) } }) : [];
