@@ -1,4 +1,5 @@
 /** The message list: newest first, a page at a time (more loads by itself when scrolled to, or by the button). */
+import { ClipIcon } from './icons';
 import { useEffect, useRef } from 'preact/hooks';
 import { formatDate, T, useI18n } from './i18n';
 import { ListRoute, openHash } from './route';
@@ -83,7 +84,7 @@ export function MessageList(props: {
                   {m.subject || t('noSubject')}
                   {m.hasAttachments && (
                     <span class="clip" title={t('hasAttachments')}>
-                      <span aria-hidden="true"> 📎</span>
+                      {' '}<ClipIcon />
                       <span class="sr-only">, {t('hasAttachments')}</span>
                     </span>
                   )}
@@ -137,7 +138,7 @@ export function DraftList(props: { drafts: DraftSummary[] | null; error: string 
                 {d.subject || t('noSubject')}
                 {d.attachmentCount > 0 && (
                   <span class="clip">
-                    <span aria-hidden="true"> 📎</span>
+                    {' '}<ClipIcon />
                     <span class="sr-only">, {t('hasAttachments')}</span>
                   </span>
                 )}

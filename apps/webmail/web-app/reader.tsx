@@ -4,6 +4,7 @@
  * document in a sandboxed frame without scripts or same-origin rights, remote images off
  * until the reader asks for them.
  */
+import { ClipIcon } from './icons';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, get, post } from './api';
 import { formatDate, formatSize, useI18n } from './i18n';
@@ -234,7 +235,7 @@ export function MessageCard(props: { entryId: string; actions: ReaderActions; sc
             {files.map((a) => (
               <li key={a.index}>
                 <a href={a.url} download={a.filename ?? ''} aria-label={t('download', { name: a.filename ?? a.contentType })}>
-                  <span aria-hidden="true">📎 </span>
+                  <ClipIcon />{' '}
                   {a.filename ?? a.contentType}
                 </a>{' '}
                 <span class="size">{formatSize(a.size, lang)}</span>

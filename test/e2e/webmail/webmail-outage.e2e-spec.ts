@@ -1,0 +1,244 @@
+import { deflateSync, crc32 } from 'node:zlib';
+import { join } from 'node:path';
+import { dkimVerify } from 'mailauth/lib/dkim/verify';
+import type { Browser, Page } from 'playwright-core';
+import { createTestTenant, TestTenant, uniqueLabel, waitFor, withDb } from '../../support/factories';
+import type { AppProcess } from '../../support/processes';
+import { startStandinUpstream, StandinUpstream } from '../../../infra/standin-upstream/standin-upstream';
+import { startTwilioStandin, TwilioStandin } from '../../../infra/twilio-standin/twilio-standin';
+import { DnsStandin } from '../../../infra/dns-standin/dns-standin';
+import { addConnector, relay } from '../../integration/outbound/outbound-harness';
+import { baseEnv, cliOk, codeOf, launchChromium, newPage, screenshotDir, signInWithCode, startApps, watchPage } from './webmail-harness';
+
+jest.setTimeout(300_000);
+
+/** A small solid PNG, the tenant's logo (a data: URL, as the admin API stores it). */
+function logoPng(rgb: [number, number, number]): string {
+  const w = 48;
+  const h = 48;
+  const row = Buffer.alloc(1 + w * 3);
+  for (let x = 0; x < w; x++) row.set(rgb, 1 + x * 3);
+  const raw = Buffer.concat(Array.from({ length: h }, (_, y) => (y % 12 < 6 ? row : Buffer.concat([Buffer.from([0]), Buffer.alloc(w * 3, 255)]))));
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return `data:image/png;base64,${png.toString('base64')}`;
+}
+
+/**
+ * The webmail in a real browser against the built processes, through an Exchange
+ * outage: the texted code signs an employee in and makes them choose a password;
+ * the mail mirrored before the outage is there with their own sent replies; search
+ * finds a message by a word of its body; a reply (written on a phone-sized screen)
+ * reaches the internet DKIM-signed with a signature that verifies; a message to a
+ * colleague lands in the colleague's inbox.
+ */
+describe('webmail in the browser during an outage', () => {
+  const procs: Record<string, AppProcess> = {};
+  let exchange: StandinUpstream;
+  let internet: StandinUpstream;
+  let twilio: TwilioStandin;
+  const dns = new DnsStandin();
+  let browser: Browser;
+  let env: Record<string, string>;
+  let baseUrl: string;
+  let t: TestTenant;
+  const partnerDomain = `${uniqueLabel('partner')}.example`;
+  const partner = `pat@${partnerDomain}`;
+  const bodyWord = uniqueLabel('pineapple');
+  const shots = screenshotDir();
+  const mobiles = { ann: '+4915112340001', bob: '+4915112340002' };
+
+  beforeAll(async () => {
+    exchange = await startStandinUpstream({ host: '127.0.0.1' });
+    internet = await startStandinUpstream({ host: '127.0.0.1', hostname: 'mx.partner.test' });
+    twilio = await startTwilioStandin({ host: '127.0.0.1', port: 0, autoDeliver: false });
+    const dnsServer = await dns.start();
+    env = {
+      ...(await baseEnv('webmail-browser')),
+      DNS_SERVERS: dnsServer,
+      STATIC_ROUTES: `${partnerDomain}=127.0.0.1:${internet.port}`,
+      MTA_STS_ENABLED: 'false',
+      PROBE_TICK_MS: '200',
+      SMS_DRIVER: 'twilio',
+      TWILIO_ACCOUNT_SID: twilio.accountSid,
+      TWILIO_AUTH_TOKEN: twilio.authToken,
+      TWILIO_FROM: '+15005550006',
+      TWILIO_BASE_URL: twilio.url,
+    };
+    baseUrl = `http://127.0.0.1:${env.WEBMAIL_HTTP_PORT}`;
+    env.PUBLIC_WEBMAIL_URL = baseUrl;
+
+    t = await createTestTenant({ mailboxes: ['ann', 'bob'], upstreams: [{ host: '127.0.0.1', port: exchange.port }] });
+    await withDb(async (db) => {
+      await db.query(`UPDATE mailboxes SET mobile_e164 = $2, display_name = $3 WHERE id = $1`, [t.mailboxes.ann.id, mobiles.ann, 'Ann Adler']);
+      await db.query(`UPDATE mailboxes SET mobile_e164 = $2, display_name = $3 WHERE id = $1`, [t.mailboxes.bob.id, mobiles.bob, 'Bob Berger']);
+      // Manual policy: this test declares the outage itself, the probes must not.
+      await db.query(`UPDATE tenants SET continuity_policy = 'manual', webmail_brand_name = 'Muster GmbH', webmail_primary_color = '#0a6e4f', webmail_logo_data_url = $2 WHERE id = $1`, [t.id, logoPng([10, 110, 79])]);
+    });
+    await addConnector(t.slug, { name: 'exchange', sourceCidrs: ['127.0.0.1/32'] });
+
+    // The tenant's DKIM key, published in the test's DNS and switched on for outbound mail.
+    const created = JSON.parse(await cliOk(['--json', 'dkim', 'create', '--domain', t.domain], env));
+    const key = Array.isArray(created) ? created[0] : created;
+    dns.txt.set(key.record.name.toLowerCase().replace(/\.$/, ''), [chunk(key.record.value)]);
+    await cliOk(['dkim', 'check', '--domain', t.domain], env);
+    await cliOk(['dkim', 'signing', '--domain', t.domain, 'on'], env);
+
+    await startApps(env, ['mx', 'worker', 'webmail'], procs);
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all(Object.values(procs).map((p) => p.stop()));
+    await exchange?.stop();
+    await internet?.stop();
+    await twilio?.close();
+    await dns.stop();
+  });
+
+  function chunk(v: string): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < v.length; i += 255) out.push(v.slice(i, i + 255));
+    return out;
+  }
+
+  /** mailauth's resolver over the test's DNS table. */
+  const resolver = async (name: string, rrtype: string) => {
+    const r = dns.txt.get(name.toLowerCase().replace(/\.$/, ''));
+    if (rrtype !== 'TXT' || !r || r === 'servfail') throw Object.assign(new Error(`ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+    return r;
+  };
+
+  async function inbound(to: string, subject: string, body: string, extraHeaders = ''): Promise<void> {
+    const raw = `From: Pat Partner <${partner}>\r\nTo: ${to}\r\nSubject: ${subject}\r\nDate: ${new Date().toUTCString()}\r\nMessage-ID: <${uniqueLabel('m')}@${partnerDomain}>\r\n${extraHeaders}\r\n${body}\r\n`;
+    const r = await relay({ port: Number(env.MX_SMTP_PORT), from: partner, to: [to], raw, localAddress: '127.0.0.2', tls: 'none' });
+    expect(r.response).toMatch(/^250 /);
+  }
+
+  async function mirrored(mailboxId: string, folder: string, subject: string): Promise<void> {
+    await waitFor(
+      async () =>
+        (await withDb((db) => db.query(`SELECT 1 FROM mirror_entries e JOIN messages m ON m.id = e.message_id WHERE e.mailbox_id = $1 AND e.folder = $2 AND m.subject = $3`, [mailboxId, folder, subject]))).rowCount,
+      { what: `"${subject}" indexed in ${folder}`, timeoutMs: 30000 },
+    );
+  }
+
+  async function openBySubject(page: Page, subject: string): Promise<void> {
+    await page.locator('.rows a', { hasText: subject }).first().click();
+    await page.locator('.message').first().waitFor();
+  }
+
+  it('signs an employee in with the texted code, shows the mirrored mail, finds by body, replies DKIM-signed from a phone and writes to a colleague', async () => {
+    const { ann, bob } = t.mailboxes;
+
+    // Before the outage: mail from a partner, a colleague's note, and Ann's own reply relayed by Exchange.
+    await inbound(ann.address, 'Quarterly figures', `Hello Ann,\r\n\r\nthe ${bodyWord} figures are attached as promised.\r\n\r\nPat`);
+    await inbound(ann.address, 'Visit on Thursday', 'Shall we meet at ten?');
+    const sentRaw = `From: Ann Adler <${ann.address}>\r\nTo: ${partner}\r\nSubject: Re: Visit on Thursday\r\nDate: ${new Date().toUTCString()}\r\nMessage-ID: <${uniqueLabel('s')}@${t.domain}>\r\n\r\nTen is fine.\r\n`;
+    expect((await relay({ port: Number(env.MX_SMTP_PORT), from: ann.address, to: [partner], raw: sentRaw })).response).toMatch(/^250 /);
+    await mirrored(ann.id, 'inbox', 'Quarterly figures');
+    await mirrored(ann.id, 'inbox', 'Visit on Thursday');
+    await mirrored(ann.id, 'sent', 'Re: Visit on Thursday');
+
+    // Exchange is down: the tenant is switched over and every employee is texted a code.
+    await cliOk(['continuity', 'activate', t.slug, '--reason', 'Exchange is down'], env);
+    const texts = await waitFor(() => {
+      const got = twilio.messages.filter((m) => m.to === mobiles.ann || m.to === mobiles.bob);
+      return got.length >= 2 ? got : null;
+    }, { what: 'credentials texts', timeoutMs: 30000 });
+    const annCode = codeOf(texts.find((m) => m.to === mobiles.ann)!.body);
+    const bobCode = codeOf(texts.find((m) => m.to === mobiles.bob)!.body);
+
+    // Ann, at her desk: the code, then a password of her own, then her mailbox.
+    const desk = await newPage(browser, 1280, 800);
+    const deskSeen = watchPage(desk.page, baseUrl);
+    expect((await desk.page.goto(`${baseUrl}/`))!.url()).toMatch(/\/signin/); // no session: the sign-in page
+    await signInWithCode(desk.page, baseUrl, ann.address, annCode);
+    const inbox = desk.page.locator('.rows');
+    await inbox.locator('a', { hasText: 'Quarterly figures' }).waitFor();
+    await expect(inbox.locator('a', { hasText: 'Visit on Thursday' }).count()).resolves.toBe(1);
+    await expect(desk.page.locator('.brand-name').textContent()).resolves.toBe('Muster GmbH');
+    await expect(desk.page.getByTestId('sync-note').textContent()).resolves.toContain('not copied back to Exchange');
+    expect(await inbox.locator('li.unread', { hasText: 'Quarterly figures' }).count()).toBe(1);
+    await desk.page.screenshot({ path: join(shots, 'webmail-desktop-inbox.png') });
+
+    // Her reply sent from Exchange before the outage is in Sent.
+    await desk.page.locator('.folders a', { hasText: 'Sent' }).first().click();
+    await desk.page.locator('.rows a', { hasText: 'Re: Visit on Thursday' }).waitFor();
+
+    // Search by a word of the body.
+    await desk.page.locator('#search-input').fill(bodyWord);
+    await desk.page.locator('#search-input').press('Enter');
+    await desk.page.locator('.list-heading', { hasText: bodyWord }).waitFor();
+    const hits = desk.page.locator('.rows a');
+    await hits.first().waitFor();
+    expect(await hits.count()).toBe(1);
+    await expect(hits.first().textContent()).resolves.toContain('Quarterly figures');
+    await hits.first().click();
+    await desk.page.locator('.message').waitFor();
+    await desk.page.screenshot({ path: join(shots, 'webmail-desktop-message.png') });
+
+    // A message to a colleague, the address completed from the directory.
+    await desk.page.locator('.compose-button').click();
+    await desk.page.locator('#compose-to').fill('bob');
+    await desk.page.locator('.suggestions [role="option"]', { hasText: bob.address }).click();
+    await desk.page.locator('#compose-subject').fill('Lunch today?');
+    await desk.page.locator('#compose-body').fill('The canteen is open, shall we?');
+    await desk.page.screenshot({ path: join(shots, 'webmail-desktop-compose.png') });
+    await desk.page.locator('.compose-actions button[type="submit"]').click();
+    await desk.page.locator('[role="status"]', { hasText: 'Message sent' }).waitFor();
+
+    // Ann on her phone: list → message → reply to the partner.
+    const phone = await newPage(browser, 390, 844);
+    const phoneSeen = watchPage(phone.page, baseUrl);
+    await phone.context.addCookies(await desk.context.cookies());
+    await phone.page.goto(`${baseUrl}/`);
+    await phone.page.locator('.rows a', { hasText: 'Quarterly figures' }).waitFor();
+    await phone.page.screenshot({ path: join(shots, 'webmail-phone-inbox.png') });
+    await openBySubject(phone.page, 'Visit on Thursday');
+    expect(await phone.page.locator('.list-pane').isVisible()).toBe(false); // one pane at a time
+    await phone.page.screenshot({ path: join(shots, 'webmail-phone-message.png') });
+    await phone.page.getByRole('button', { name: 'Reply', exact: true }).first().click();
+    const body = phone.page.locator('#compose-body');
+    await body.waitFor();
+    await expect(phone.page.locator('.chips .chip').first().textContent()).resolves.toContain(partner);
+    await body.press('Control+Home');
+    await body.pressSequentially('See you at ten, then. ');
+    await phone.page.screenshot({ path: join(shots, 'webmail-phone-reply.png') });
+    await phone.page.locator('.compose-actions button[type="submit"]').click();
+    await phone.page.locator('[role="status"]', { hasText: 'Message sent' }).waitFor();
+
+    // The reply reaches the partner's MX, signed for the tenant's domain, and the signature verifies.
+    const arrived = await waitFor(async () => (await internet.received()).find((m) => m.rcptTo.includes(partner) && m.raw.toString().includes('See you at ten, then.')), { what: 'the reply at the internet MX', timeoutMs: 30000 });
+    const verdict = await dkimVerify(arrived.raw, { resolver: resolver as never });
+    expect(verdict.results.map((r: { signingDomain: string; status: { result: string } }) => [r.signingDomain, r.status.result])).toContainEqual([t.domain, 'pass']);
+    expect(arrived.raw.toString()).toMatch(/^In-Reply-To: <[^>]+@/m);
+
+    // Bob signs in with his own code and finds Ann's message in his inbox.
+    const bobDesk = await newPage(browser, 1280, 800);
+    const bobSeen = watchPage(bobDesk.page, baseUrl);
+    await signInWithCode(bobDesk.page, baseUrl, bob.address, bobCode);
+    await bobDesk.page.locator('.rows a', { hasText: 'Lunch today?' }).waitFor({ timeout: 30000 });
+    await openBySubject(bobDesk.page, 'Lunch today?');
+    await bobDesk.page.locator('.message', { hasText: 'The canteen is open' }).waitFor();
+
+    expect(deskSeen).toEqual({ errors: [], dialogs: [] });
+    expect(phoneSeen).toEqual({ errors: [], dialogs: [] });
+    expect(bobSeen).toEqual({ errors: [], dialogs: [] });
+    await desk.context.close();
+    await phone.context.close();
+    await bobDesk.context.close();
+  });
+});
