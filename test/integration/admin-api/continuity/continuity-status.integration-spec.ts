@@ -37,11 +37,17 @@ describe('continuity status, readiness and audit over the admin API', () => {
   let viewer: ApiClient;
   let adminOfB: ApiClient;
   let adminEmail: string;
+  const created: TestTenant[] = [];
+  const tenant = async (spec: Parameters<typeof createTestTenant>[0]) => {
+    const x = await createTestTenant(spec);
+    created.push(x);
+    return x;
+  };
 
   beforeAll(async () => {
     api = await startTestApi();
-    a = await createTestTenant({ mailboxes: ['anna', 'ben', 'cara'], upstreams: [{ host: '127.0.0.1', port: 9 }] });
-    b = await createTestTenant({ mailboxes: ['bob'] });
+    a = await tenant({ mailboxes: ['anna', 'ben', 'cara'], upstreams: [{ host: '127.0.0.1', port: 9 }] });
+    b = await tenant({ mailboxes: ['bob'] });
     await setMobile(a.mailboxes.anna.id, mobile());
     await setMobile(a.mailboxes.ben.id, mobile());
     const adm = await createAdmin({ role: 'admin', tenantId: a.id });
@@ -52,7 +58,14 @@ describe('continuity status, readiness and audit over the admin API', () => {
   });
 
   afterAll(async () => {
-    for (const t of [a, b]) if (t) await withDb((db) => db.query(`UPDATE deliveries SET state = 'bounced' WHERE tenant_id = $1 AND state IN ('queued','deferred','held')`, [t.id]));
+    // Nothing left for a later worker: no pending mail, no probes that could activate these tenants.
+    for (const t of created) {
+      await withDb(async (db) => {
+        await db.query(`UPDATE deliveries SET state = 'bounced' WHERE tenant_id = $1 AND state IN ('queued','deferred','held')`, [t.id]);
+        await db.query(`UPDATE tenants SET continuity_policy = 'manual' WHERE id = $1`, [t.id]);
+        await db.query(`UPDATE sms_messages SET state = 'failed', last_error = 'test over' WHERE tenant_id = $1 AND state IN ('queued','sending')`, [t.id]);
+      });
+    }
     await api?.stop();
   });
 
@@ -105,7 +118,7 @@ describe('continuity status, readiness and audit over the admin API', () => {
   });
 
   it('shows mode, policy, upstream history, held and pending mail, mirror lag and where the texts stand', async () => {
-    const t = await createTestTenant({ mailboxes: ['anna', 'ben'], upstreams: [{ host: '127.0.0.1', port: 9 }] });
+    const t = await tenant({ mailboxes: ['anna', 'ben'], upstreams: [{ host: '127.0.0.1', port: 9 }] });
     const c = await signIn(api, await createAdmin({ role: 'viewer', tenantId: t.id }));
     const health = api.app.get(UpstreamHealthStore);
     const upstreamId = (await withDb((db) => db.query(`SELECT id FROM upstreams WHERE tenant_id = $1`, [t.id]))).rows[0].id;
@@ -154,7 +167,7 @@ describe('continuity status, readiness and audit over the admin API', () => {
   });
 
   it('reports readiness: domains, missing mobile numbers, texts not delivered, employees who never signed in', async () => {
-    const t = await createTestTenant({ mailboxes: ['anna', 'ben', 'cara', 'dora'] });
+    const t = await tenant({ mailboxes: ['anna', 'ben', 'cara', 'dora'] });
     const c = await signIn(api, await createAdmin({ role: 'viewer', tenantId: t.id }));
     for (const l of ['anna', 'ben', 'dora']) await setMobile(t.mailboxes[l].id, mobile());
     const pending = `${uniqueLabel('pending')}.example`;

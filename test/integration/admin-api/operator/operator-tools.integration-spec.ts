@@ -51,6 +51,7 @@ describe('operator tools', () => {
   afterAll(async () => {
     // The breaker is global: give it back to the automatic count for every later test.
     await withDb((db) => db.query(`UPDATE continuity_circuit_breaker SET override = 'auto', reason = ''`));
+    // No pending mail left for a later worker (the DSN of the bounce test included).
     for (const t of [tenant, other]) if (t) await withDb((db) => db.query(`UPDATE deliveries SET state = 'bounced' WHERE tenant_id = $1 AND state IN ('queued','deferred','held')`, [t.id]));
     await api?.stop();
   });
