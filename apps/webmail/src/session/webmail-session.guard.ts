@@ -4,7 +4,7 @@ import { HttpError } from '@app/http';
 import { HealthController } from '@app/observability';
 import { EmployeeRequest, IS_PUBLIC } from './employee';
 import { readCookie } from './cookies';
-import { WebmailAccessService, mailboxOpen } from './webmail-access.service';
+import { WebmailAccessService, mailboxOpen, tenantOpen } from './webmail-access.service';
 import { CSRF_HEADER, SESSION_COOKIE, WebmailSessionContext, WebmailSessionsService, sameSecret } from './webmail-sessions.service';
 
 /** Controllers from shared libraries that every app serves without credentials (liveness, readiness, metrics). */
@@ -49,7 +49,9 @@ export class WebmailSessionGuard implements CanActivate {
     if (!session) throw new HttpError(401, 'unauthenticated', 'sign in first');
     const tenant = await this.access.ofTenant(session.tenantId);
     if (!tenant || !mailboxOpen(tenant, session.mailboxId)) {
-      await this.sessions.delete(session.tenantId, session.id);
+      // Closed for the whole tenant: every session of it ends; closed for this mailbox (not in the drill): its sessions end.
+      if (!tenant || !tenantOpen(tenant)) await this.sessions.deleteAllOfTenant(session.tenantId);
+      else await this.sessions.deleteOthers(session.tenantId, session.mailboxId, null);
       throw new HttpError(401, 'unauthenticated', 'the webmail is only open during an outage; this session has ended');
     }
     if (!SAFE_METHODS.has(req.method.toUpperCase())) {

@@ -87,6 +87,11 @@ export class WebmailSessionsService {
     await this.ds.query(`DELETE FROM webmail_sessions WHERE tenant_id = $1 AND id = $2`, [tenantId, sessionId]);
   }
 
+  /** Ends every session of the tenant (its webmail closed). */
+  async deleteAllOfTenant(tenantId: string): Promise<void> {
+    await this.ds.query(`DELETE FROM webmail_sessions WHERE tenant_id = $1`, [tenantId]);
+  }
+
   /** Ends every session of the mailbox except `keepId` (after a password change). */
   async deleteOthers(tenantId: string, mailboxId: string, keepId: string | null): Promise<number> {
     const rows = await this.ds.query(
