@@ -47,7 +47,7 @@ export class ReadinessService {
       [tenantId],
     );
     return rows
-      .map((r) => ({ id: r.id, name: r.name, verified: r.verified, problems: domainProblems({ verified: r.verified, signOutbound: r.sign_outbound, activeDkimKeys: r.active, unpublishedDkimKeys: r.unpublished }), dnsCheck: { domainId: r.id, href: `/api/tenants/${tenantId}/domains/${r.id}` } }))
+      .map((r) => ({ id: r.id, name: r.name, verified: r.verified, problems: domainProblems({ verified: r.verified, signOutbound: r.sign_outbound, activeDkimKeys: r.active, unpublishedDkimKeys: r.unpublished }), dnsCheck: { domainId: r.id, href: `/api/tenants/${tenantId}/domains/${r.id}/dns-check` } }))
       .filter((d) => d.problems.length > 0);
   }
 

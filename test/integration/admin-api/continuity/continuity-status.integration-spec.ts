@@ -186,7 +186,7 @@ describe('continuity status, readiness and audit over the admin API', () => {
     const r = await c.get(`/api/tenants/${t.id}/readiness?limit=1`);
     expect(r.status).toBe(200);
     expect(r.body.ready).toBe(false);
-    expect(r.body.domains).toEqual({ count: 1, blocking: true, items: [{ id: domainId, name: pending, verified: false, problems: ['not_verified'], dnsCheck: { domainId, href: `/api/tenants/${t.id}/domains/${domainId}` } }] });
+    expect(r.body.domains).toEqual({ count: 1, blocking: true, items: [{ id: domainId, name: pending, verified: false, problems: ['not_verified'], dnsCheck: { domainId, href: `/api/tenants/${t.id}/domains/${domainId}/dns-check` } }] });
     expect(r.body.mobileNumbers).toEqual({ count: 1, total: 4, blocking: true, items: [{ id: t.mailboxes.cara.id, address: t.mailboxes.cara.address, displayName: 'cara' }] });
     expect(r.body.texts.count).toBe(2);
     expect(r.body.texts.items).toEqual([expect.objectContaining({ mailboxId: t.mailboxes.anna.id, state: 'failed', lastError: 'twilio 21610' })]);
