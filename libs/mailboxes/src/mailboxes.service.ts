@@ -244,7 +244,7 @@ export class MailboxesService {
     for await (const item of readMailboxCsv(input)) {
       report.rows++;
       if (item.kind === 'error') {
-        fail(item);
+        fail({ row: item.row, code: item.code, reason: item.reason });
         continue;
       }
       const check = checkMailboxRow(item.fields, domains);

@@ -182,15 +182,6 @@ describe('admin API: tenants, settings and connectors', () => {
     });
   });
 
-  it('documents the routes and their bodies in the OpenAPI document', async () => {
-    const doc = (await anonymous(api).get('/api/docs-json')).body;
-    for (const path of ['/api/tenants', '/api/tenants/{tenantId}', '/api/tenants/{tenantId}/settings', '/api/tenants/{tenantId}/domains/{domainId}/dns-check', '/api/tenants/{tenantId}/upstream-groups/{groupId}/test', '/api/tenants/{tenantId}/connectors']) {
-      expect(doc.paths[path]).toBeDefined();
-    }
-    const settingsBody = doc.paths['/api/tenants/{tenantId}/settings'].patch.requestBody.content['application/json'].schema;
-    expect(Object.keys(settingsBody.properties)).toEqual(expect.arrayContaining(['continuity', 'webmail', 'sms', 'rollingWindowDays']));
-  });
-
   describe('outbound connectors', () => {
     const url = () => `/api/tenants/${tenant.id}/connectors`;
 
