@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AddressObject, simpleParser } from 'mailparser';
+import { AddressObject, ParsedMail, simpleParser } from 'mailparser';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { BLOB_STORE, BlobStore } from '@app/blob-store';
@@ -146,7 +146,16 @@ export class ReplyTemplateService {
       if (withAttachments) throw new HttpError(413, 'message_too_large', `the message is larger than ${megabytes(limit)} and cannot be forwarded from the webmail`);
       return fromRow;
     }
-    const parsed = await simpleParser(this.blobs.openRead(entry.blobKey), { skipImageLinks: true, skipTextToHtml: true });
+    let parsed: ParsedMail;
+    try {
+      parsed = await simpleParser(this.blobs.openRead(entry.blobKey), { skipImageLinks: true, skipTextToHtml: true });
+    } catch {
+      // Mail no parser understands is still answered from what the index holds, and forwarded whole as an attached message.
+      if (!withAttachments) return fromRow;
+      const chunks: Buffer[] = [];
+      for await (const c of this.blobs.openRead(entry.blobKey)) chunks.push(c as Buffer);
+      return { ...fromRow, attachments: [{ filename: 'original.eml', contentType: 'message/rfc822', content: Buffer.concat(chunks) }] };
+    }
     const ids = (v: string | string[] | undefined) => (v ? (Array.isArray(v) ? v : v.split(/\s+/)).filter(Boolean) : []);
     return {
       from: fromRow.from.length ? fromRow.from : parsedRecipients(parsed.from),
