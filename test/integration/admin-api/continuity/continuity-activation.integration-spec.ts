@@ -116,6 +116,23 @@ describe('continuity activation over the admin API', () => {
     expect((await auditRowsOf(t.id)).find((a) => a.action === 'continuity.end')).toMatchObject({ actor_name: adminEmail, details: { reason: 'Exchange is back' } });
   });
 
+  it('confirms an activation the confirm policy asked for, and refuses a confirmation nobody asked for', async () => {
+    const x = await createTestTenant({ mailboxes: ['fay'] });
+    tenants.push(x);
+    const c = await signIn(api, await createAdmin({ role: 'admin', tenantId: x.id }));
+    const nothing = await c.post(`/api/tenants/${x.id}/continuity/confirm`, { reason: 'is it down?' });
+    expect(nothing.body).toMatchObject({ statusCode: 409, code: 'nothing_to_confirm' });
+
+    await withDb((db) => db.query(`UPDATE tenants SET continuity_policy = 'confirm', activation_requested_at = now() WHERE id = $1`, [x.id]));
+    expect((await c.get(`/api/tenants/${x.id}/continuity`)).body).toMatchObject({ mode: 'normal', activationRequestedAt: expect.any(String), policy: { kind: 'confirm' } });
+    const ok = await c.post(`/api/tenants/${x.id}/continuity/confirm`, { reason: 'yes, the server is gone' });
+    expect(ok.status).toBe(201);
+    expect(ok.body).toMatchObject({ fromMode: 'normal', toMode: 'active', event: 'confirm' });
+    expect((await auditRowsOf(x.id)).map((a) => a.action).filter((a) => a.startsWith('continuity.'))).toEqual(['continuity.confirm.refused', 'continuity.confirm']);
+    expect((await c.post(`/api/tenants/${x.id}/continuity/end`, { reason: 'back' })).status).toBe(201);
+    await waitFor(async () => (await modeOf(x.id)) === 'normal', { what: 'back to normal', timeoutMs: 30_000 });
+  });
+
   it('runs a drill for everyone and ends it', async () => {
     const d = await createTestTenant({ mailboxes: ['dan', 'eva'] });
     tenants.push(d);
