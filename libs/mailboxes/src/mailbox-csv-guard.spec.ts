@@ -24,3 +24,15 @@ describe('CSV injection guard', () => {
     expect(items).toEqual([{ kind: 'record', row: 2, fields: { address: 'a@b.example', display_name: '=cmd|x', mobile: '+4915112345678', alternate_email: '' } }]);
   });
 });
+
+describe('unreadable rows', () => {
+  it('are reported once per line, however many complaints the parser has', async () => {
+    const text = 'address,display_name,mobile,alternate_email\r\na@b.example,=HYPERLINK("http://x.example"),,\r\nc@b.example,C,,\r\n';
+    const items = [];
+    for await (const item of readMailboxCsv(Readable.from([text]))) items.push(item);
+    expect(items.map((i) => [i.kind, i.row])).toEqual([
+      ['error', 2],
+      ['record', 3],
+    ]);
+  });
+});

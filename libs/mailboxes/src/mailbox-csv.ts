@@ -61,6 +61,7 @@ export function readHeader(cells: string[]): MailboxCsvColumn[] {
  */
 export async function* readMailboxCsv(input: Readable): AsyncGenerator<MailboxCsvItem> {
   const skipped: MailboxCsvRowError[] = [];
+  let lastSkippedRow = -1;
   const parser = input.pipe(
     parse({
       bom: true,
@@ -70,7 +71,10 @@ export async function* readMailboxCsv(input: Readable): AsyncGenerator<MailboxCs
       skip_records_with_error: true,
       max_record_size: MAX_RECORD_BYTES,
       on_skip: (err) => {
-        if (err) skipped.push({ row: (err as { lines?: number }).lines ?? 0, code: 'csv_row_unreadable', reason: err.message });
+        const row = (err as { lines?: number } | undefined)?.lines ?? 0;
+        // The parser may complain more than once about one broken line; report the line once.
+        if (err && !(lastSkippedRow === row && row > 0)) skipped.push({ row, code: 'csv_row_unreadable', reason: err.message });
+        lastSkippedRow = row;
         return undefined;
       },
     }),

@@ -63,6 +63,8 @@ describe('SCIM 2.0', () => {
 
       const c = scimClient(api, created.body.token);
       expect((await c.get('/Users')).status).toBe(200);
+      const used = (await adminA.get(`/api/tenants/${a.id}/scim-tokens`)).body.items.find((x: { id: string }) => x.id === created.body.id);
+      expect(used.lastUsedAt).not.toBeNull();
       // Tenant B's admin cannot see or revoke tenant A's token.
       expect((await adminB.delete(`/api/tenants/${b.id}/scim-tokens/${created.body.id}`)).status).toBe(404);
       expect((await adminA.delete(`/api/tenants/${a.id}/scim-tokens/${created.body.id}`)).status).toBe(204);
@@ -167,6 +169,17 @@ describe('SCIM 2.0', () => {
       // Provisioned again later: the same mailbox, found by userName and enabled.
       const found = await scimA.get(`/Users${filterQuery(`userName eq "alex.wilber@${a.domain}"`)}`);
       expect(found.body.Resources[0]).toMatchObject({ id: userId, active: false });
+    });
+
+    it('renames the mailbox when userName changes, within the tenant and onto a free address only', async () => {
+      const u = await scimA.post('/Users', { userName: `before.rename@${a.domain}`, displayName: 'Renamed' });
+      const renamed = await scimA.patch(`/Users/${u.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'userName', value: `After.Rename@${a.domain}` }] });
+      expect(renamed.status).toBe(200);
+      expect(renamed.body.userName).toBe(`after.rename@${a.domain}`);
+      expect((await mailboxRow(u.body.id)).address).toBe(`after.rename@${a.domain}`);
+      expectScimError(await scimA.patch(`/Users/${u.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'userName', value: a.mailboxes.bob.address }] }), 409, 'uniqueness');
+      expectScimError(await scimA.patch(`/Users/${u.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'userName', value: `after.rename@${b.domain}` }] }), 400, 'invalidValue');
+      expect((await mailboxRow(u.body.id)).address).toBe(`after.rename@${a.domain}`);
     });
 
     it('pages with startIndex and count', async () => {

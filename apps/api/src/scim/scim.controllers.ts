@@ -1,5 +1,5 @@
 import { All, Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Res, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../auth/principal';
 import { ScimErrors } from './scim-error';
@@ -35,7 +35,6 @@ function projection(q: RawQuery): Pick<ListParams, 'attributes' | 'excludedAttri
 }
 
 @ApiTags('scim')
-@ApiBearerAuth('scim-token')
 @Public()
 @Controller('scim/v2/Users')
 @UseGuards(ScimAuthGuard)
@@ -85,7 +84,6 @@ export class ScimUsersController {
 }
 
 @ApiTags('scim')
-@ApiBearerAuth('scim-token')
 @Public()
 @Controller('scim/v2/Groups')
 @UseGuards(ScimAuthGuard)
@@ -135,7 +133,6 @@ export class ScimGroupsController {
 }
 
 @ApiTags('scim')
-@ApiBearerAuth('scim-token')
 @Public()
 @Controller('scim/v2')
 @UseGuards(ScimAuthGuard)

@@ -132,7 +132,7 @@ export class ScimService {
     const displayName = f.displayName ?? (mode === 'patch' ? '' : undefined);
     if (displayName !== undefined && displayName !== m.displayName) patch.displayName = displayName;
     const mobile = f.mobile === undefined ? absent : f.mobile;
-    if (mobile !== undefined && sameMobile(mobile, m.mobileE164) === false) patch.mobile = mobile;
+    if (mobile !== undefined && !sameMobile(mobile, m.mobileE164)) patch.mobile = mobile;
     const alternateEmail = f.alternateEmail === undefined ? absent : f.alternateEmail;
     if (alternateEmail !== undefined && (alternateEmail ?? '').toLowerCase() !== (m.alternateEmail ?? '').toLowerCase()) patch.alternateEmail = alternateEmail;
     const externalId = f.externalId === undefined ? absent : f.externalId;
