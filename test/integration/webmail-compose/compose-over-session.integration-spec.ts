@@ -49,8 +49,10 @@ describe('webmail compose behind the session', () => {
     const sent = await amy.post(`/api/drafts/${draft.id}/send`);
     expect(sent.status).toBe(202);
     const { queueId } = (await sent.json()) as { queueId: string };
-    const [msg] = await rows(`SELECT id, mail_from, direction FROM messages WHERE queue_id = $1 AND tenant_id = $2`, [queueId, t.id]);
-    expect(msg).toMatchObject({ mail_from: t.mailboxes.amy.address, direction: 'outbound' });
+    const [msg] = await rows(`SELECT id, mail_from, direction, subject, to_addr, message_id_header FROM messages WHERE queue_id = $1 AND tenant_id = $2`, [queueId, t.id]);
+    // no worker runs here: what the Sent list shows is there without the index job
+    expect(msg).toMatchObject({ mail_from: t.mailboxes.amy.address, direction: 'outbound', subject: 'Plan', to_addr: [{ name: 'Ray', address: t.mailboxes.ray.address }] });
+    expect(msg.message_id_header).toMatch(/^<[0-9A-Z]{16}\.[0-9a-f]+@/);
     expect(await rows(`SELECT mailbox_id, folder FROM mirror_entries WHERE message_id = $1 ORDER BY folder`, [msg.id])).toEqual([
       { mailbox_id: t.mailboxes.ray.id, folder: 'inbox' },
       { mailbox_id: t.mailboxes.amy.id, folder: 'sent' },

@@ -153,6 +153,19 @@ export class SendService {
         throw new HttpError(503, 'unavailable', 'the message could not be recorded; it was not sent, try again');
       }
       recorded = true;
+      // What the message list shows, known already: the Sent folder has it at once; the index job fills the rest (and the same again).
+      await this.ds
+        .query(
+          `UPDATE messages SET from_addr = $3::jsonb, to_addr = $4::jsonb, cc_addr = $5::jsonb, subject = $6, header_date = $7, message_id_header = $8, in_reply_to = $9,
+                  references_ids = $10::text[], snippet = $11
+            WHERE tenant_id = $1 AND id = $2 AND index_state = 'pending'`,
+          [
+            e.tenantId, accepted.messageId, JSON.stringify([{ name: sender.name, address: sender.address }]),
+            JSON.stringify(draft.to.map((r) => ({ name: r.name ?? '', address: canonicalAddress(r.address) }))), JSON.stringify(draft.cc.map((r) => ({ name: r.name ?? '', address: canonicalAddress(r.address) }))),
+            draft.subject, now, messageIdHeader, draft.inReplyTo, draft.references, draft.text.replace(/\s+/g, ' ').trim().slice(0, 200) || null,
+          ],
+        )
+        .catch((err: unknown) => this.logger.warn({ queueId, err: err instanceof Error ? err.message : String(err) }, 'could not pre-fill the sent message for the list'));
       await this.ds
         .query(`INSERT INTO webmail_sent_messages (message_id, tenant_id, author_mailbox_id, from_mailbox_id, mode, recipients, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`, [
           accepted.messageId, e.tenantId, e.mailboxId, sender.mailboxId, draft.mode, recipients.length, now,
