@@ -24,7 +24,7 @@ function darken(hex: string, f: number): string {
 /** Sets --brand (backgrounds), --on-brand (text on it) and --brand-text (the colour as text on white, darkened until it reads). */
 export function applyBrand(color: string | null): void {
   const brand = color && /^#[0-9a-fA-F]{6}$/.test(color) ? color.toLowerCase() : '#1f5fbf';
-  const onBrand = contrast(brand, '#ffffff') >= contrast(brand, '#111111') ? '#ffffff' : '#111111';
+  const onBrand = contrast(brand, '#ffffff') >= contrast(brand, '#000000') ? '#ffffff' : '#000000';
   let text = brand;
   for (let i = 0; i < 20 && contrast(text, '#ffffff') < 4.5; i++) text = darken(text, 0.85);
   const root = document.documentElement.style;

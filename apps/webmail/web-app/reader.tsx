@@ -204,8 +204,14 @@ export function MessageCard(props: { entryId: string; actions: ReaderActions; sc
       </header>
       {warning && (
         <div class="auth-warning" role="alert" data-testid="auth-warning">
-          <strong>⚠ {t('authWarning')}</strong>
-          <span class="auth-detail"> ({warning})</span>
+          <strong>
+            <span aria-hidden="true">⚠ </span>
+            {t('authWarning')}
+          </strong>
+          {lang === 'en' && <p class="auth-detail">{warning}</p>}
+          <p class="auth-detail">
+            SPF {msg.auth?.spf ?? '–'} · DKIM {msg.auth?.dkim ?? '–'} · DMARC {msg.auth?.dmarc ?? '–'}
+          </p>
         </div>
       )}
       {msg.unparseable && <p class="note">{t('unparseable')}</p>}

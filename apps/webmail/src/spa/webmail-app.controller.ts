@@ -32,6 +32,14 @@ export class WebmailAppController {
     res.type('html').send(this.files.index);
   }
 
+  /** Browsers ask for it on every page (the sign-in pages too); there is none, and that is not an error. */
+  @Public()
+  @Get('favicon.ico')
+  favicon(@Res() res: Response): void {
+    res.setHeader('Cache-Control', 'public, max-age=86400');
+    res.status(204).end();
+  }
+
   @Public()
   @Get('assets/:name')
   asset(@Param('name') name: string, @Res() res: Response): void {
