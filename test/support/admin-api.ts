@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { authenticator } from 'otplib';
 import { AppConfig, loadConfig } from '@app/config';
 import { startApi, RunningApi } from '../../apps/api/src/api.bootstrap';
-import { hashPassword } from '../../apps/api/src/auth/passwords';
-import { encryptTotpSecret, totpKeyFrom } from '../../apps/api/src/auth/totp-secrets';
+import { hashPassword } from '@app/admin-access';
+import { encryptTotpSecret, totpKeyFrom } from '@app/admin-access';
 import { AdminRole } from '../../apps/api/src/auth/principal';
 import { uniqueLabel, withDb } from './factories';
 

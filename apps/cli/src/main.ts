@@ -8,6 +8,7 @@ import { registerRecoveryCommands } from './recovery-commands';
 import { registerCredentialsCommands } from './credentials-commands';
 import { registerContinuityCommands } from './continuity-commands';
 import { registerConnectorCommands } from './connector-commands';
+import { registerAdminCommands } from './admin-commands';
 
 /**
  * Operator CLI: provisions tenants, domains, upstreams and the directory
@@ -28,6 +29,7 @@ export async function run(argv: string[]): Promise<number> {
   registerCredentialsCommands(program);
   registerContinuityCommands(program);
   registerConnectorCommands(program);
+  registerAdminCommands(program);
   const out = new Output(argv.includes('--json'));
   try {
     await program.parseAsync(argv);

@@ -133,4 +133,15 @@ describe('admin sign-in: password, TOTP, session, CSRF', () => {
     expect(r.status).toBe(401);
     expect(r.body).toMatchObject({ statusCode: 401, code: 'unauthenticated' });
   });
+
+  it('serves the OpenAPI document and its UI without credentials', async () => {
+    const doc = await anonymous(api).get('/api/docs-json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/auth/login', '/api/tenants/{tenantId}/api-keys']));
+    expect(doc.body.paths['/api/auth/login'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('email');
+    const ui = await anonymous(api).request('GET', '/api/docs');
+    expect(ui.status).toBe(200);
+    expect(String(ui.body)).toContain('swagger-ui');
+  });
 });

@@ -10,7 +10,7 @@ import { AdminRole, hasRole, IS_PUBLIC, MIN_ROLE, Principal } from './principal'
 import { AdminRequest, ALLOWED_MFA, clientIp, CSRF_HEADER, MfaState, SESSION_COOKIE, SKIP_MUTATION_THROTTLE } from './auth-metadata';
 import { AdminSessionsService } from './admin-sessions.service';
 import { ApiKeysService } from './api-keys.service';
-import { isUuid } from './admin-users.service';
+import { isUuid } from '@app/admin-access';
 import { RateCounter } from './rate-counter';
 
 /** Controllers from shared libraries that every app serves without credentials (liveness, readiness, metrics). */

@@ -4,7 +4,7 @@ import { AdminAuthGuard } from './admin-auth.guard';
 import { AdminAuditService } from './admin-audit.service';
 import { AdminSessionsService } from './admin-sessions.service';
 import { AdminSignInService } from './admin-sign-in.service';
-import { AdminUsersService } from './admin-users.service';
+import { AdminUsersService } from '@app/admin-access';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 import { AuthController } from './auth.controller';

@@ -4,7 +4,7 @@ import type { CookieOptions, Response } from 'express';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { AdminSessionContext, AdminUserRow, MfaState, SESSION_COOKIE } from './auth-metadata';
-import { returnedRows } from './admin-users.service';
+import { returnedRows } from '@app/admin-access';
 
 /** A session without requests for this long is over, whatever its absolute expiry. */
 export const SESSION_IDLE_MS = 60 * 60_000;

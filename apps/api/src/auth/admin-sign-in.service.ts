@@ -4,9 +4,9 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { HttpError } from '@app/http';
 import { AdminAuditService } from './admin-audit.service';
 import { AdminSessionsService } from './admin-sessions.service';
-import { AdminUsersService } from './admin-users.service';
+import { AdminUsersService } from '@app/admin-access';
 import { AdminUserRow, MfaState } from './auth-metadata';
-import { verifyPassword } from './passwords';
+import { verifyPassword } from '@app/admin-access';
 import { RateCounter } from './rate-counter';
 
 /** Failed sign-ins per account (known or not, so the limit says nothing about existence) per 15 minutes. */

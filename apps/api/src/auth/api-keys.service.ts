@@ -3,7 +3,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { HttpError } from '@app/http';
 import { Principal } from './principal';
-import { isUuid, returnedRows } from './admin-users.service';
+import { isUuid, returnedRows } from '@app/admin-access';
 
 export interface ApiKeyView {
   id: string;

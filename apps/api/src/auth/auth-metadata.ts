@@ -1,6 +1,9 @@
 import { SetMetadata } from '@nestjs/common';
 import type { Request } from 'express';
+import type { AdminUserRow } from '@app/admin-access';
 import type { Principal } from './principal';
+
+export type { AdminUserRow };
 
 /** Where a session stands with its second factor. */
 export type MfaState = 'passed' | 'pending' | 'enrol';
@@ -17,22 +20,6 @@ export const AllowMfa = (...states: MfaState[]) => SetMetadata(ALLOWED_MFA, stat
 export const SKIP_MUTATION_THROTTLE = 'mc:skip-mutation-throttle';
 /** Routes with their own, stricter limits (sign-in, TOTP) skip the per-principal change limit. */
 export const SkipMutationThrottle = () => SetMetadata(SKIP_MUTATION_THROTTLE, true);
-
-export interface AdminUserRow {
-  id: string;
-  tenant_id: string | null;
-  email: string;
-  name: string;
-  password_hash: string;
-  role: 'operator' | 'admin' | 'viewer';
-  totp_secret_enc: string | null;
-  totp_enabled_at: Date | null;
-  totp_last_step: string | null;
-  failed_attempts: number;
-  locked_until: Date | null;
-  last_login_at: Date | null;
-  created_at: Date;
-}
 
 /** The session behind a cookie, as the guard found it. */
 export interface AdminSessionContext {

@@ -8,9 +8,9 @@ import { AdminRequest, AdminSessionContext, AllowMfa, clientIp, MfaState, SkipMu
 import { AdminLocalGuard, withRetryAfter } from './local.strategy';
 import { AdminSignInService, SignedIn } from './admin-sign-in.service';
 import { AdminSessionsService } from './admin-sessions.service';
-import { AdminUsersService } from './admin-users.service';
+import { AdminUsersService } from '@app/admin-access';
 import { AdminAuditService } from './admin-audit.service';
-import { MAX_PASSWORD_LENGTH, verifyPassword } from './passwords';
+import { MAX_PASSWORD_LENGTH, verifyPassword } from '@app/admin-access';
 
 export interface SessionView {
   user: { id: string; email: string | null; name: string; role: string; tenantId: string | null };

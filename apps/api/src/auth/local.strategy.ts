@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import { HttpError } from '@app/http';
 import { AdminSignInService, SignedIn } from './admin-sign-in.service';
 import { clientIp } from './auth-metadata';
-import { MAX_PASSWORD_LENGTH } from './passwords';
+import { MAX_PASSWORD_LENGTH } from '@app/admin-access';
 
 /** A 429 from the sign-in service carries its wait in details; clients read it from Retry-After. */
 export async function withRetryAfter<T>(res: { setHeader(name: string, value: string): unknown } | undefined, fn: () => Promise<T>): Promise<T> {

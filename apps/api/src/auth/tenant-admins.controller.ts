@@ -3,10 +3,10 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ZodBody } from '@app/http';
 import { CurrentPrincipal, Principal, Roles } from './principal';
-import { AdminUsersService, adminUserView, AdminUserView } from './admin-users.service';
+import { AdminUsersService, adminUserView, AdminUserView } from '@app/admin-access';
 import { AdminSessionsService } from './admin-sessions.service';
 import { AdminAuditService } from './admin-audit.service';
-import { MAX_PASSWORD_LENGTH } from './passwords';
+import { MAX_PASSWORD_LENGTH } from '@app/admin-access';
 
 const CreateAdminBody = z.object({
   email: z.string().trim().email().max(320),

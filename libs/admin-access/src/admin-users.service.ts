@@ -2,10 +2,27 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { HttpError } from '@app/http';
-import { AdminRole } from './principal';
-import { AdminUserRow } from './auth-metadata';
 import { hashPassword, passwordProblem } from './passwords';
 import { decryptTotpSecret, encryptTotpSecret, newTotpSecret, otpauthUrl, totpKeyFrom, totpStepOf } from './totp-secrets';
+
+/** Roles nest: operator (every tenant) > admin > viewer (one tenant each). */
+export type AdminRole = 'operator' | 'admin' | 'viewer';
+
+export interface AdminUserRow {
+  id: string;
+  tenant_id: string | null;
+  email: string;
+  name: string;
+  password_hash: string;
+  role: AdminRole;
+  totp_secret_enc: string | null;
+  totp_enabled_at: Date | null;
+  totp_last_step: string | null;
+  failed_attempts: number;
+  locked_until: Date | null;
+  last_login_at: Date | null;
+  created_at: Date;
+}
 
 export interface AdminUserView {
   id: string;
