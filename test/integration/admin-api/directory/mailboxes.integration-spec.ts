@@ -86,6 +86,16 @@ describe('admin API: mailboxes', () => {
     expect(taken.body.code).toBe('address_taken');
   });
 
+  it('documents the directory and SCIM routes in the OpenAPI document', async () => {
+    const doc = await w.anon.get('/api/docs-json');
+    expect(doc.status).toBe(200);
+    const paths = Object.keys(doc.body.paths);
+    for (const p of ['/api/tenants/{tenantId}/mailboxes', '/api/tenants/{tenantId}/mailboxes/import', '/api/tenants/{tenantId}/mailboxes/export.csv', '/api/tenants/{tenantId}/aliases', '/api/tenants/{tenantId}/groups/{groupId}/members', '/api/tenants/{tenantId}/shared-mailboxes/{mailboxId}/members/{memberId}', '/api/tenants/{tenantId}/scim-tokens', '/scim/v2/Users/{id}', '/scim/v2/Groups']) {
+      expect(paths).toContain(p);
+    }
+    expect(doc.body.paths['/api/tenants/{tenantId}/mailboxes'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('mobile');
+  });
+
   it("answers 404 for another tenant's mailbox and never shows its data", async () => {
     const zoe = w.b.mailboxes.zoe;
     for (const r of [
