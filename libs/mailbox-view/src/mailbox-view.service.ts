@@ -75,6 +75,8 @@ function pageOf(rows: SummaryRow[], limit: number): Page<MessageSummary> {
 const THREAD_ID = /^[0-9a-f]{32}$/;
 const UNIQUE_VIOLATION = '23505';
 const MAX_THREAD_MESSAGES = 500;
+/** Newest entries tested one by one before the full-text index is asked (see search). */
+export const SEARCH_WALK_WINDOW = 2000;
 
 /**
  * The webmail's reading side of a standby mailbox: folders with counts,
@@ -84,6 +86,9 @@ const MAX_THREAD_MESSAGES = 500;
  */
 @Injectable()
 export class MailboxViewService {
+  /** How many of the newest entries a search tests before it asks the index (a field so tests can exercise both ways). */
+  searchWalkWindow = SEARCH_WALK_WINDOW;
+
   constructor(private readonly ds: DataSource, private readonly access: MailboxAccess) {}
 
   async mailboxes(v: Viewer): Promise<MailboxView[]> {
@@ -151,24 +156,62 @@ export class MailboxViewService {
    * Full-text search over sender, recipients, subject, attachment names and
    * body, stemmed in English and German (see the indexer's search vector),
    * newest first, in the viewer's mailboxes (or the one named).
+   *
+   * Two ways to find the newest matches, each fast where the other is slow:
+   * a common word is found by walking the newest entries of the mailboxes
+   * and testing each message (a few hundred rows give a page); a rare word
+   * by the tenant's full-text index (few matches to join and sort). The walk
+   * goes first over a bounded window; only when the window holds less than a
+   * page of matches does the index answer. Both give the same order, so the
+   * result does not depend on which one answered.
    */
   async search(v: Viewer, q: string, opts: { mailboxId?: string; cursor?: string; limit: number }): Promise<Page<MessageSummary>> {
     const ids = opts.mailboxId ? [(await this.access.require(v, opts.mailboxId)).id] : await this.access.permittedIds(v);
     const c = opts.cursor ? decodeCursor(opts.cursor) : null;
     const params: unknown[] = [v.tenantId, ids, q, opts.limit + 1];
     if (c) params.push(c.receivedAt, c.id);
-    const rows: SummaryRow[] = await this.ds.query(
+    const after = c ? 'AND (e.received_at, e.id) < ($5::timestamptz, $6::uuid)' : '';
+    // A subquery, not a CTE: its order carries through the join, so the walk stops at the page's last match.
+    const walked: SummaryRow[] = await this.ds.query(
       `SELECT ${SUMMARY_COLUMNS}
-         FROM messages m
-         JOIN mirror_entries e ON e.message_id = m.id AND e.tenant_id = m.tenant_id
-        WHERE m.tenant_id = $1 AND m.search_vector @@ ${mirrorSearchTsQuery('$3')}
-          AND e.tenant_id = $1 AND e.mailbox_id = ANY($2::uuid[]) AND e.folder <> 'drafts'
-          ${c ? 'AND (e.received_at, e.id) < ($5::timestamptz, $6::uuid)' : ''}
+         FROM (SELECT * FROM mirror_entries e
+                WHERE e.tenant_id = $1 AND e.mailbox_id = ANY($2::uuid[]) AND e.folder <> 'drafts' ${after}
+                ORDER BY e.received_at DESC, e.id DESC
+                LIMIT ${this.searchWalkWindow}) e
+         JOIN messages m ON m.id = e.message_id AND m.tenant_id = e.tenant_id
+        WHERE m.search_vector @@ ${mirrorSearchTsQuery('$3')}
+        ORDER BY e.received_at DESC, e.id DESC
+        LIMIT $4`,
+      params,
+    );
+    if (walked.length > opts.limit || !(await this.windowIsFull(v.tenantId, ids, c))) return pageOf(walked, opts.limit);
+    const rows: SummaryRow[] = await this.ds.query(
+      `WITH hits AS MATERIALIZED (
+         SELECT m.id FROM messages m WHERE m.tenant_id = $1 AND m.search_vector @@ ${mirrorSearchTsQuery('$3')}
+       )
+       SELECT ${SUMMARY_COLUMNS}
+         FROM hits h
+         JOIN mirror_entries e ON e.message_id = h.id
+         JOIN messages m ON m.id = h.id AND m.tenant_id = e.tenant_id
+        WHERE e.tenant_id = $1 AND e.mailbox_id = ANY($2::uuid[]) AND e.folder <> 'drafts' ${after}
         ORDER BY e.received_at DESC, e.id DESC
         LIMIT $4`,
       params,
     );
     return pageOf(rows, opts.limit);
+  }
+
+  /** Whether the search window was full (so older entries were not looked at). */
+  private async windowIsFull(tenantId: string, ids: string[], c: { receivedAt: string; id: string } | null): Promise<boolean> {
+    const r: { n: string }[] = await this.ds.query(
+      `SELECT count(*) AS n FROM (
+         SELECT 1 FROM mirror_entries e
+          WHERE e.tenant_id = $1 AND e.mailbox_id = ANY($2::uuid[]) AND e.folder <> 'drafts'
+                ${c ? 'AND (e.received_at, e.id) < ($3::timestamptz, $4::uuid)' : ''}
+          LIMIT ${this.searchWalkWindow}) w`,
+      c ? [tenantId, ids, c.receivedAt, c.id] : [tenantId, ids],
+    );
+    return Number(r[0].n) >= this.searchWalkWindow;
   }
 
   /** Marks an entry read or unread (the IMAP \Seen flag), here only. */
