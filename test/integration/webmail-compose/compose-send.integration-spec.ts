@@ -234,6 +234,19 @@ describe('webmail compose and send', () => {
     expect(answers).toEqual([...Array(SENDS_PER_MINUTE).fill(202), 429]);
   });
 
+  it("respects the tenant's outbound limit per minute, shared with its Exchange's relayed mail", async () => {
+    const v = await createTestTenant({ mailboxes: ['vic'] });
+    await withDb((db) => db.query(`INSERT INTO outbound_connectors (tenant_id, name, source_cidrs, messages_per_minute) VALUES ($1, 'exchange', '{192.0.2.0/24}', 2)`, [v.id]));
+    const vic = clientFor(web.url, employeeOf(v.id, v.mailboxes.vic));
+    const answers: Array<[number, string | undefined]> = [];
+    for (let i = 0; i < 3; i++) {
+      const d = await vic.post('/api/drafts', { to: [{ address: v.mailboxes.vic.address }], subject: `note ${i}` });
+      const r = await vic.post(`/api/drafts/${d.body.id}/send`);
+      answers.push([r.status, r.body.code]);
+    }
+    expect(answers).toEqual([[202, undefined], [202, undefined], [429, 'tenant_rate_limited']]);
+  });
+
   it('completes addresses from the own tenant only, active mailboxes, groups and aliases', async () => {
     await withDb(async (db) => {
       await db.query(`INSERT INTO mailboxes (tenant_id, address, display_name, status) VALUES ($1, $2, 'Bob Gone', 'disabled')`, [t.id, `bobgone@${t.domain}`]);

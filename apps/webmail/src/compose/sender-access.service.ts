@@ -45,7 +45,8 @@ export class SenderAccess {
     );
     const r = rows[0];
     if (!r) throw notFound('no such mailbox');
-    if (!r.canSendAs || r.status !== 'active') throw new HttpError(403, 'send_as_denied', `you may read ${r.address} but not send as it; ask your administrator for "send as" permission`);
+    if (r.status !== 'active') throw new HttpError(403, 'send_as_denied', `${r.address} is disabled; mail cannot be sent as it`);
+    if (!r.canSendAs) throw new HttpError(403, 'send_as_denied', `you may read ${r.address} but not send as it; ask your administrator for "send as" permission`);
     return { mailboxId: r.id, address: r.address, name: r.name, kind: 'shared' };
   }
 
