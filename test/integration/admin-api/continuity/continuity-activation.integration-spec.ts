@@ -54,7 +54,7 @@ describe('continuity activation over the admin API', () => {
     expect(r.body).toMatchObject({ tenantId: t.id, fromMode: 'normal', toMode: 'active', event: 'activate', actor: `admin:${adminEmail}`, reason: 'Exchange server room flooded' });
     expect(await modeOf(t.id)).toBe('active');
 
-    for (const l of ['anna', 'ben']) await waitFor(() => textsTo(phones[l]).length === 1, { what: `the credentials text to ${l}` });
+    for (const l of ['anna', 'ben']) await waitFor(() => textsTo(phones[l]).length === 1, { what: `the credentials text to ${l}`, timeoutMs: 30_000 });
     expect(textsTo(phones.anna)[0].body).toMatch(/\d{8}/);
 
     const status = await waitFor(
@@ -62,7 +62,7 @@ describe('continuity activation over the admin API', () => {
         const s = (await admin.get(`/api/tenants/${t.id}/continuity`)).body;
         return s.texts.delivered === 2 && s;
       },
-      { what: 'both texts delivered on the status page' },
+      { what: 'both texts delivered on the status page', timeoutMs: 30_000 },
     );
     expect(status).toMatchObject({ mode: 'active', texts: { remaining: 0, failed: 0, estimatedSecondsUntilAllSent: 0, blockedByCap: 0 } });
     expect(new Date(status.modeSince).getTime()).toBeGreaterThan(Date.now() - 60_000);
@@ -81,14 +81,14 @@ describe('continuity activation over the admin API', () => {
     const one = await admin.post(`/api/tenants/${t.id}/continuity/credentials`, { mailboxIds: [t.mailboxes.anna.address, t.mailboxes.cara.id], reason: 'lost the first text' });
     expect(one.status).toBe(201);
     expect(one.body).toEqual({ queued: 1, mailboxes: 2, withoutMobile: [{ id: t.mailboxes.cara.id, address: t.mailboxes.cara.address }] });
-    await waitFor(() => textsTo(phones.anna).length === 2, { what: 'the second text to anna' });
+    await waitFor(() => textsTo(phones.anna).length === 2, { what: 'the second text to anna', timeoutMs: 30_000 });
     expect(textsTo(phones.ben)).toHaveLength(1);
   });
 
   it('ends the event with a reason: the replay runs and the reconciliation report is readable', async () => {
     // Mail that arrived during the event and was held for Exchange.
     const m = await insertTestMessage(t, { raw: 'From: x@external.example\r\nSubject: during\r\n\r\nbody\r\n', recipients: [t.mailboxes.anna.address], mirrorMailboxIds: [t.mailboxes.anna.id] });
-    await waitFor(async () => (await withDb((db) => db.query(`SELECT state FROM deliveries WHERE message_id = $1`, [m.messageId]))).rows[0].state === 'held', { what: 'the message held' });
+    await waitFor(async () => (await withDb((db) => db.query(`SELECT state FROM deliveries WHERE message_id = $1`, [m.messageId]))).rows[0].state === 'held', { what: 'the message held', timeoutMs: 30_000 });
     expect((await admin.get(`/api/tenants/${t.id}/continuity`)).body.deliveries.held).toBe(1);
 
     expect((await admin.post(`/api/tenants/${t.id}/continuity/end`, {})).body).toMatchObject({ statusCode: 400, field: 'reason' });
@@ -145,7 +145,7 @@ describe('continuity activation over the admin API', () => {
     expect(start.status).toBe(201);
     expect(start.body).toMatchObject({ toMode: 'drill', reason: 'quarterly rehearsal' });
     expect([...start.body.drillMailboxIds].sort()).toEqual([d.mailboxes.dan.id, d.mailboxes.eva.id].sort());
-    for (const p of Object.values(dPhones)) await waitFor(() => textsTo(p).length === 1, { what: 'the drill text' });
+    for (const p of Object.values(dPhones)) await waitFor(() => textsTo(p).length === 1, { what: 'the drill text', timeoutMs: 30_000 });
     expect([...(await c.get(`/api/tenants/${d.id}/continuity`)).body.drillMailboxIds].sort()).toEqual([d.mailboxes.dan.id, d.mailboxes.eva.id].sort());
 
     const end = await c.post(`/api/tenants/${d.id}/continuity/drill/end`, { reason: 'rehearsal over' });
