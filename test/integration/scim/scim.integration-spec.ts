@@ -171,6 +171,19 @@ describe('SCIM 2.0', () => {
       expect(found.body.Resources[0]).toMatchObject({ id: userId, active: false });
     });
 
+    it('links a mailbox the admin made before SCIM: matched by userName, then given its externalId', async () => {
+      const bob = a.mailboxes.bob;
+      const match = await scimA.get(`/Users${filterQuery(`userName eq "${bob.address}"`)}`);
+      expect(match.body.Resources.map((u: { id: string }) => u.id)).toEqual([bob.id]);
+      const linked = await scimA.patch(`/Users/${bob.id}`, scimFixture('entra-patch-user-externalid.json'));
+      expect(linked.status).toBe(200);
+      expect(linked.body.externalId).toBe('5f6a1f2e-3e51-4c53-9b4a-1bd6f3a0c7aa');
+      const byExternal = await scimA.get(`/Users${filterQuery('externalId eq "5f6a1f2e-3e51-4c53-9b4a-1bd6f3a0c7aa"')}`);
+      expect(byExternal.body.Resources.map((u: { id: string }) => u.id)).toEqual([bob.id]);
+      // The same externalId on a second user is a conflict.
+      expectScimError(await scimA.patch(`/Users/${userId}`, scimFixture('entra-patch-user-externalid.json')), 409, 'uniqueness');
+    });
+
     it('renames the mailbox when userName changes, within the tenant and onto a free address only', async () => {
       const u = await scimA.post('/Users', { userName: `before.rename@${a.domain}`, displayName: 'Renamed' });
       const renamed = await scimA.patch(`/Users/${u.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'userName', value: `After.Rename@${a.domain}` }] });
