@@ -9,6 +9,8 @@ import { createSocket, Socket } from 'node:dgram';
  */
 export class DnsStandin {
   readonly txt = new Map<string, string[][] | 'servfail'>();
+  /** MX answers by name (a name in either table exists; other types at it get an empty answer). */
+  readonly mx = new Map<string, Array<{ priority: number; exchange: string }>>();
   private socket: Socket | null = null;
 
   async start(): Promise<string> {
@@ -32,19 +34,24 @@ export class DnsStandin {
     }
     const questionEnd = i + 5;
     const qtype = query.readUInt16BE(i + 1);
-    const entry = this.txt.get(labels.join('.').toLowerCase());
-    const rcode = entry === 'servfail' ? 2 : entry === undefined ? 3 : 0;
-    const answers = rcode === 0 && qtype === 16 ? (entry as string[][]) : [];
+    const name = labels.join('.').toLowerCase();
+    const entry = this.txt.get(name);
+    const mx = this.mx.get(name);
+    const rcode = entry === 'servfail' ? 2 : entry === undefined && mx === undefined ? 3 : 0;
+    const rdatas: Buffer[] =
+      rcode !== 0 ? []
+      : qtype === 16 ? ((entry as string[][] | undefined) ?? []).map((strings) => Buffer.concat(strings.map((s) => Buffer.concat([Buffer.from([Buffer.byteLength(s)]), Buffer.from(s)]))))
+      : qtype === 15 ? (mx ?? []).map((m) => Buffer.concat([Buffer.from([m.priority >> 8, m.priority & 0xff]), encodeName(m.exchange)]))
+      : [];
     const header = Buffer.alloc(12);
     query.copy(header, 0, 0, 2);
     header.writeUInt16BE(0x8180 | rcode, 2); // response, recursion desired and available
     header.writeUInt16BE(1, 4);
-    header.writeUInt16BE(answers.length, 6);
-    const records = answers.map((strings) => {
-      const rdata = Buffer.concat(strings.map((s) => Buffer.concat([Buffer.from([Buffer.byteLength(s)]), Buffer.from(s)])));
+    header.writeUInt16BE(rdatas.length, 6);
+    const records = rdatas.map((rdata) => {
       const rr = Buffer.alloc(12);
       rr.writeUInt16BE(0xc00c, 0); // pointer to the question's name
-      rr.writeUInt16BE(16, 2);
+      rr.writeUInt16BE(qtype, 2);
       rr.writeUInt16BE(1, 4);
       rr.writeUInt32BE(60, 6);
       rr.writeUInt16BE(rdata.length, 10);
@@ -52,4 +59,10 @@ export class DnsStandin {
     });
     return Buffer.concat([header, query.subarray(12, questionEnd), ...records]);
   }
+}
+
+/** A domain name in wire form (uncompressed labels, then the root). */
+function encodeName(name: string): Buffer {
+  const labels = name.replace(/\.$/, '').split('.').filter(Boolean);
+  return Buffer.concat([...labels.map((l) => Buffer.concat([Buffer.from([Buffer.byteLength(l)]), Buffer.from(l)])), Buffer.from([0])]);
 }

@@ -37,6 +37,7 @@ export interface ConnectorLimits {
 }
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
 
 const VIEW_COLUMNS = `c.id, c.tenant_id AS "tenantId", t.slug AS "tenantSlug", c.name, c.source_cidrs::text[] AS "sourceCidrs",
@@ -137,6 +138,22 @@ export class ConnectorsService {
     const rows: OutboundConnectorView[] = await this.ds.query(`SELECT ${VIEW_COLUMNS} FROM outbound_connectors c JOIN tenants t ON t.id = c.tenant_id WHERE c.tenant_id = $1 AND c.name = $2`, [tenant.id, name.trim().toLowerCase()]);
     if (!rows[0]) throw ConnectorErrors.notFound(name);
     return rows[0];
+  }
+
+  /** By id within the tenant (the admin API names connectors by id). */
+  async findById(tenantId: string, id: string): Promise<OutboundConnectorView> {
+    const rows: OutboundConnectorView[] = UUID.test(id)
+      ? await this.ds.query(`SELECT ${VIEW_COLUMNS} FROM outbound_connectors c JOIN tenants t ON t.id = c.tenant_id WHERE c.tenant_id = $1 AND c.id = $2`, [tenantId, id])
+      : [];
+    if (!rows[0]) throw ConnectorErrors.notFound(id);
+    return rows[0];
+  }
+
+  /** Removes a connector: mail from its networks or with its credentials is refused from then on. */
+  async remove(tenantId: string, id: string): Promise<OutboundConnectorView> {
+    const c = await this.findById(tenantId, id);
+    await this.ds.query(`DELETE FROM outbound_connectors WHERE tenant_id = $1 AND id = $2`, [tenantId, c.id]);
+    return c;
   }
 
   private async byId(id: string): Promise<OutboundConnectorView> {

@@ -168,6 +168,8 @@ describe('admin API: domains and their DNS records', () => {
       await admin.get(`${base()}/${theirs}/dns-check`),
       await admin.post(`${base()}/${theirs}/verify`),
       await admin.delete(`${base()}/${theirs}`),
+      await admin.patch(`${base()}/${theirs}`, { signOutbound: true }),
+      await admin.post(`${base()}/${theirs}/dkim`, {}),
       await operator.post(`${base()}/${theirs}/mark-verified`),
       await admin.get(`/api/tenants/${other.id}/domains`),
       await admin.get(`${base()}/not-a-uuid`),

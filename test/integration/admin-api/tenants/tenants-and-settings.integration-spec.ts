@@ -175,11 +175,21 @@ describe('admin API: tenants, settings and connectors', () => {
     it('is read-only for viewers and closed to other tenants and strangers', async () => {
       expect((await viewer.patch(url(), { language: 'en' })).status).toBe(403);
       expect((await anonymous(api).get(url())).status).toBe(401);
+      expect((await anonymous(api).patch(url(), { language: 'en' })).status).toBe(401);
       const theirs = await otherAdmin.get(url());
       expect(theirs.status).toBe(404);
       expect(JSON.stringify(theirs.body)).not.toContain('DemoCorp');
       expect((await otherAdmin.patch(url(), { language: 'en' })).status).toBe(404);
     });
+  });
+
+  it('documents the routes and their bodies in the OpenAPI document', async () => {
+    const doc = (await anonymous(api).get('/api/docs-json')).body;
+    for (const path of ['/api/tenants', '/api/tenants/{tenantId}', '/api/tenants/{tenantId}/settings', '/api/tenants/{tenantId}/domains/{domainId}/dns-check', '/api/tenants/{tenantId}/upstream-groups/{groupId}/test', '/api/tenants/{tenantId}/connectors']) {
+      expect(doc.paths[path]).toBeDefined();
+    }
+    const settingsBody = doc.paths['/api/tenants/{tenantId}/settings'].patch.requestBody.content['application/json'].schema;
+    expect(Object.keys(settingsBody.properties)).toEqual(expect.arrayContaining(['continuity', 'webmail', 'sms', 'rollingWindowDays']));
   });
 
   describe('outbound connectors', () => {
