@@ -148,6 +148,14 @@ describe('webmail compose and send', () => {
     const raw = (await readBlob(`${t.id}/${sent.body.queueId}`)).toString();
     expect(raw).toMatch(/^From: Support <support-/m);
 
+    // answering mail in the shared mailbox: as the shared mailbox where allowed, else as oneself
+    const asked = await insertTestMessage(t, { raw: `From: client@${dest}\r\nTo: ${support.address}\r\nSubject: Help\r\n\r\nPlease help.\r\n`, recipients: [support.address], mirrorMailboxIds: [support.id] });
+    await withDb((db) => db.query(`UPDATE deliveries SET state = 'delivered', delivered_at = now() WHERE message_id = $1`, [asked.messageId]));
+    const supportEntry = await entryOf(asked.messageId, support.id);
+    expect((await alice.post('/api/compose/reply-template', { entryId: supportEntry, mode: 'reply' })).body).toMatchObject({ from: { address: support.address }, to: [{ address: `client@${dest}` }] });
+    expect((await carl.post('/api/compose/reply-template', { entryId: supportEntry, mode: 'reply' })).body).toMatchObject({ from: { address: t.mailboxes.carl.address } });
+    expect((await as(t, 'bob').post('/api/compose/reply-template', { entryId: supportEntry, mode: 'reply' })).status).toBe(404);
+
     expect(await carl.post('/api/drafts', { fromMailboxId: support.id })).toMatchObject({ status: 403, body: { code: 'send_as_denied' } });
     // carl's draft switched to the shared mailbox later is refused the same way
     const cd = await carl.post('/api/drafts', { to: [{ address: t.mailboxes.bob.address }] });
