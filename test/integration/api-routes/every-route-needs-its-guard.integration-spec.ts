@@ -19,6 +19,9 @@ const PUBLIC_ROUTES = new Set([
   'GET /health/ready',
   'GET /metrics',
   'POST /twilio/status', // Twilio's receipts, checked by their own signature (403 without it)
+  'GET /', // redirects to the console
+  'GET /console', // the console's page and assets hold no data; it signs in through the API
+  'GET /console/assets/:name',
 ]);
 /** Served by @nestjs/swagger outside Nest's router: the OpenAPI UI and document (no data). */
 const PUBLIC_PREFIXES = ['GET /api/docs'];
