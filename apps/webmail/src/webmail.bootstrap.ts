@@ -40,6 +40,7 @@ export async function startWebmail(cfg: AppConfig): Promise<RunningWebmail> {
   const app = await NestFactory.create(WebmailModule.forConfig(cfg), { bufferLogs: true, abortOnError: false });
   const log = app.get<Logger>(LOGGER);
   app.useLogger(new PinoNestLogger(log));
+  (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
   app.use(securityHeaders);
   app.use(cookieParser());
   await app.listen(cfg.WEBMAIL_HTTP_PORT);

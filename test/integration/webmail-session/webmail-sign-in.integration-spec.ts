@@ -246,5 +246,6 @@ describe('webmail sign-in', () => {
     expect(api.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(api.headers.get('cache-control')).toContain('no-store');
     expect(api.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(api.headers.get('x-powered-by')).toBeNull();
   });
 });
