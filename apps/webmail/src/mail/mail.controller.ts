@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { HttpError, ZodBody, ZodQuery } from '@app/http';
-import { attachmentHeaders, FOLDERS, Folder, MailboxViewService, mailDocumentCsp, MessageContentService, Viewer } from '@app/mailbox-view';
+import { attachmentHeaders, LISTED_FOLDERS, ListedFolder, MailboxViewService, mailDocumentCsp, MessageContentService, Viewer } from '@app/mailbox-view';
 import { CurrentEmployee, Employee } from '../session/employee';
 
 const viewerOf = (e: Employee): Viewer => ({ tenantId: e.tenantId, mailboxId: e.mailboxId });
@@ -21,9 +21,10 @@ const SearchQuery = z.object({
 const HtmlQuery = z.object({ images: z.enum(['blocked', 'allowed']).default('blocked') });
 const ReadBody = z.object({ unread: z.boolean() });
 
-function folderOf(raw: string): Folder {
-  if (!(FOLDERS as string[]).includes(raw)) throw new HttpError(404, 'not_found', 'no such folder');
-  return raw as Folder;
+/** Drafts are not mirror entries: the compose side lists them (GET /api/drafts). */
+function folderOf(raw: string): ListedFolder {
+  if (!(LISTED_FOLDERS as string[]).includes(raw)) throw new HttpError(404, 'not_found', 'no such folder');
+  return raw as ListedFolder;
 }
 
 /** Folders, message lists, threads, search, message bodies and attachments of the employee's mailboxes. */
