@@ -104,8 +104,8 @@ export const configSchema = z.object({
   WEBMAIL_SESSION_IDLE_MINUTES: int(1, 10_080, 60),
   /** ...and at the latest this long after sign-in. */
   WEBMAIL_SESSION_MAX_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(12),
-  /** Code and password sign-in attempts per client address per hour (more get 429). */
-  WEBMAIL_SIGNIN_ATTEMPTS_PER_IP_PER_HOUR: int(1, 1_000_000, 100),
+  /** Code and password sign-in attempts per client address per hour (more get 429); high, since a whole office may sign in from one NAT address. */
+  WEBMAIL_SIGNIN_ATTEMPTS_PER_IP_PER_HOUR: int(1, 1_000_000, 1000),
   /** Code and password sign-in attempts per e-mail address per hour, known or not (more get 429). */
   WEBMAIL_SIGNIN_ATTEMPTS_PER_ADDRESS_PER_HOUR: int(1, 100_000, 30),
   /** Wrong passwords in a row before the account locks for a minute (doubling with each further failure, at most an hour). */

@@ -125,6 +125,14 @@ describe('webmail sessions', () => {
     expect(JSON.stringify(seen)).not.toContain(b.mailboxes.shared.id);
     expect(JSON.stringify(seen)).not.toContain(b.id);
 
+    // A route with a mailbox in its path: the own mailbox works, tenant B's mailbox is 404 with no data.
+    const own = await anna.get(`/api/mailboxes/${a.mailboxes.anna.id}/folders/inbox/messages`);
+    expect(own.status).toBe(200);
+    const foreign = await anna.get(`/api/mailboxes/${b.mailboxes.bob.id}/folders/inbox/messages`);
+    expect(foreign.status).toBe(404);
+    const foreignBody = (await foreign.json()) as Record<string, unknown>;
+    expect(Object.keys(foreignBody).sort()).toEqual(['code', 'message', 'statusCode']);
+
     // A session row whose mailbox belongs to another tenant (tampered) is refused outright.
     await withDb((db) => db.query(`UPDATE webmail_sessions SET mailbox_id = $2 WHERE tenant_id = $1 AND mailbox_id = $3`, [a.id, b.mailboxes.bob.id, a.mailboxes.anna.id]));
     expect((await anna.get('/api/session')).status).toBe(401);

@@ -51,7 +51,8 @@ export class WebmailSessionsService {
     const token = newToken();
     const csrfToken = newToken(24);
     // Expired sessions are swept as new ones are made: the table stays small without a job.
-    await this.ds.query(`DELETE FROM webmail_sessions WHERE expires_at < now() OR idle_expires_at < now()`);
+    await this.ds.query(`DELETE FROM webmail_sessions WHERE expires_at < now()`);
+    await this.ds.query(`DELETE FROM webmail_sessions WHERE tenant_id = $1 AND mailbox_id = $2 AND idle_expires_at < now()`, [tenantId, mailboxId]);
     const rows = await this.ds.query(
       `INSERT INTO webmail_sessions (token_sha256, tenant_id, mailbox_id, csrf_token, idle_expires_at, expires_at, ip, user_agent)
        VALUES ($1, $2, $3, $4, now() + make_interval(mins => $5), now() + make_interval(secs => $6), $7, $8) RETURNING id`,
