@@ -40,6 +40,8 @@ describe('checkRecord', () => {
     expect(both).toMatchObject({ status: 'wrong', found: ['10 mx.continuity.test', '20 exchange.acme.example'] });
     expect(both.message).toMatch(/bypasses/);
     expect(checkRecord(byPurpose('mx'), none, none).status).toBe('missing');
+    // A null MX ("this domain takes no mail") is shown as such.
+    expect(checkRecord(byPurpose('mx'), none, mx([0, '']))).toMatchObject({ status: 'wrong', found: ['0 .'] });
   });
 
   it('SPF: the include must be in the one SPF record', () => {

@@ -112,10 +112,12 @@ function checkOwnership(record: DnsRecordToPublish, found: string[]): DnsRecordC
 }
 
 function checkMx(record: DnsRecordToPublish, answers: { exchange: string; priority: number }[]): DnsRecordCheck {
-  const found = [...answers].sort((a, b) => a.priority - b.priority).map((m) => `${m.priority} ${bare(m.exchange)}`);
+  // A null MX (RFC 7505) has the root as its exchange: shown as ".".
+  const host = (m: { exchange: string }) => bare(m.exchange) || '.';
+  const found = [...answers].sort((a, b) => a.priority - b.priority).map((m) => `${m.priority} ${host(m)}`);
   if (!answers.length) return { ...record, status: 'missing', found, message: `no MX record at ${record.name}; publish "${MX_PREFERENCE} ${record.value}"` };
   const ours = answers.filter((m) => bare(m.exchange).toLowerCase() === record.value.toLowerCase());
-  const others = answers.filter((m) => !ours.includes(m)).map((m) => bare(m.exchange));
+  const others = answers.filter((m) => !ours.includes(m)).map(host);
   if (!ours.length) return { ...record, status: 'wrong', found, message: `the MX records point to ${others.join(', ')}, not to ${record.value}` };
   if (others.length) return { ...record, status: 'wrong', found, message: `remove the other MX records (${others.join(', ')}): mail sent to them bypasses the service` };
   return { ...record, status: 'ok', found, message: `MX points to ${record.value}` };
