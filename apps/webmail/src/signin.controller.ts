@@ -18,7 +18,7 @@ import {
 import { mailboxOpen, TenantAccess, tenantOpen, WebmailAccessService } from './session/webmail-access.service';
 import { SigninMethod, WebmailAccountsService } from './session/webmail-accounts.service';
 import { SETUP_COOKIE, SetupTicketsService } from './session/setup-tickets.service';
-import { WebmailSessionsService } from './session/webmail-sessions.service';
+import { SESSION_COOKIE, WebmailSessionsService } from './session/webmail-sessions.service';
 
 /** The same answer for every address, known or not, sent or rate-limited. */
 export const NEUTRAL_REQUEST_ANSWER = 'If this address has webmail access, a new code is on its way to the mobile number and alternate e-mail address on record.';
@@ -68,8 +68,16 @@ export class SigninController {
   // ------------------------------------------------------------------ pages
 
   @Get()
-  form(@Req() req: Request, @Res() res: Response, @Query('signedout') signedOut: unknown): void {
+  async form(@Req() req: Request, @Res() res: Response, @Query('signedout') signedOut: unknown): Promise<void> {
     noStore(res);
+    // Already signed in (and the webmail still open for this mailbox): straight to the webmail.
+    const token = readCookie(req, SESSION_COOKIE);
+    const session = token ? await this.sessions.lookup(token) : null;
+    const access = session ? await this.access.ofTenant(session.tenantId) : null;
+    if (session && access && mailboxOpen(access, session.mailboxId)) {
+      res.redirect(303, '/');
+      return;
+    }
     const lang = browserLanguage(req);
     const csrf = preSessionToken(req, res, this.cfg.PUBLIC_WEBMAIL_URL);
     res.type('html').send(signinPage(lang, { csrf, notice: signedOut ? t(lang, 'signedOut') : null }));

@@ -89,6 +89,10 @@ describe('webmail sign-in', () => {
     // The setup step is used up.
     const again = await b.get('/signin/set-password');
     expect(again.res.status).toBe(303);
+    // Signed in, the sign-in page sends the browser on to the webmail.
+    const signin = await b.get('/signin');
+    expect(signin.res.status).toBe(303);
+    expect(signin.res.headers.get('location')).toBe('/');
   });
 
   it('link from the text: the GET page does not use it, the POST does (with the page’s form token)', async () => {
