@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { FsBlobStore } from '@app/blob-store';
 import { createLogger, Metrics } from '@app/observability';
 import { MessageIndexer } from '@app/mirror';
+import { MailboxViewService, SEARCH_WALK_WINDOW } from '@app/mailbox-view';
 import { createTestTenant, insertTestMessage, TestTenant, withDb } from '../../support/factories';
 import { EmployeeClient, signInEmployee, startTestWebmail, TestWebmail } from '../../support/webmail';
 
@@ -155,6 +156,32 @@ describe('webmail reading', () => {
     expect((await erika.get(`/api/search?q=meetings&mailboxId=${a.mailboxes.max.id}`)).status).toBe(404);
     expect((await erika.get(`/api/search?q=meetings&mailboxId=${b.mailboxes.eve.id}`)).status).toBe(404);
     expect((await erika.get(`/api/search?q=`)).status).toBe(400);
+  });
+
+  it('finds the same messages whether the newest entries or the full-text index answer', async () => {
+    const service = webmail.app.get(MailboxViewService);
+    const ask = async (q: string, cursor?: string) =>
+      json<PageBody>(await erika.get(`/api/search?q=${encodeURIComponent(q)}&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`));
+    const all = async (q: string) => {
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      for (let i = 0; i < 20; i++) {
+        const page = await ask(q, cursor);
+        ids.push(...page.items.map((x) => x.id));
+        if (!page.nextCursor) break;
+        cursor = page.nextCursor;
+      }
+      return ids;
+    };
+    const walked = { meetings: await all('meetings'), haus: await all('Haus') };
+    try {
+      service.searchWalkWindow = 1;
+      expect(await all('meetings')).toEqual(walked.meetings);
+      expect(await all('Haus')).toEqual(walked.haus);
+    } finally {
+      service.searchWalkWindow = SEARCH_WALK_WINDOW;
+    }
+    expect(walked.meetings).toEqual([entries.team, entries.sent, entries.reply, entries.root]);
   });
 
   it('shows a message with its headers, text, authentication warning and attachment list', async () => {
