@@ -45,13 +45,18 @@ export function Composer(props: {
         setDraft(d);
         setForm(editable(d));
         setShowCc(d.cc.length > 0 || d.bcc.length > 0);
-        requestAnimationFrame(() => heading.current?.focus());
       })
       .catch((e) => live && setError(props.describeError(e)));
     return () => {
       live = false;
     };
   }, [props.draftId]);
+
+  const loaded = !!draft;
+  useEffect(() => {
+    // A new or forwarded message starts in To (autofocus); a reply starts at its heading.
+    if (loaded && draft?.mode !== 'new' && draft?.mode !== 'forward') heading.current?.focus({ preventScroll: true });
+  }, [loaded]);
 
   const save = async (): Promise<boolean> => {
     if (saving.current) await saving.current.catch(() => undefined);
@@ -171,7 +176,7 @@ export function Composer(props: {
     <section class="composer" aria-labelledby="compose-heading">
       <form onSubmit={send} noValidate>
         <div class="compose-bar">
-          <h2 id="compose-heading" tabIndex={-1}>{title}</h2>
+          <h2 id="compose-heading" tabIndex={-1} ref={heading}>{title}</h2>
           <button type="button" class="link" onClick={async () => { await save(); props.onClose(); }}>
             {t('closeCompose')}
           </button>

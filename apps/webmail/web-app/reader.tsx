@@ -47,13 +47,17 @@ export function ThreadView(props: { mailboxId: string; threadId: string | null; 
       .then((th) => {
         if (!live) return;
         setThread(th);
-        requestAnimationFrame(() => heading.current?.focus());
       })
       .catch((e) => live && setError(props.actions.describeError(e)));
     return () => {
       live = false;
     };
   }, [props.mailboxId, props.threadId, props.entryId]);
+
+  // The reader's place moves to the opened message (screen readers start reading there).
+  useEffect(() => {
+    if (thread) heading.current?.focus({ preventScroll: true });
+  }, [thread]);
 
   return (
     <article class="reader" aria-labelledby="reader-heading" aria-busy={thread ? 'false' : 'true'}>
@@ -67,7 +71,7 @@ export function ThreadView(props: { mailboxId: string; threadId: string | null; 
       {!thread && !error && <p class="loading">{t('loadingMessage')}</p>}
       {thread && (
         <>
-          <h2 id="reader-heading" class="reader-heading" tabIndex={-1}>
+          <h2 id="reader-heading" class="reader-heading" tabIndex={-1} ref={heading}>
             {thread.subject || t('noSubject')}
           </h2>
           {thread.messages.length > 1 && <p class="thread-count">{t('messagesInThread', { n: thread.messages.length })}</p>}

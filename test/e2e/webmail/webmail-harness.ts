@@ -121,3 +121,41 @@ export function codeOf(text: string): string {
   if (!m) throw new Error(`no code in "${text}"`);
   return m[1];
 }
+
+/**
+ * What a screen reader or a low-vision reader would stumble on in the page as shown:
+ * text under 4.5:1 against its background, form fields without a label, buttons
+ * without a name, images without alt. Runs in the page (plain script, no DOM types here).
+ */
+const A11Y_CHECK = `(() => {
+  const problems = [];
+  const parse = (c) => { const m = /rgba?\\(([^)]+)\\)/.exec(c || ''); if (!m) return null; const p = m[1].split(',').map((x) => Number(x.trim())); return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 }; };
+  const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }; return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+  const bgOf = (el) => { for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor); if (c && c.a > 0.5) return c; } return { r: 255, g: 255, b: 255, a: 1 }; };
+  const shown = (el) => { const r = el.getBoundingClientRect(); if (!r.width || !r.height) return false; for (let e = el; e; e = e.parentElement) { const s = getComputedStyle(e); if (s.visibility === 'hidden' || s.display === 'none' || Number(s.opacity) < 0.1) return false; } return true; };
+  const where = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (typeof el.className === 'string' && el.className ? '.' + el.className.split(' ').join('.') : '');
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('.sr-only, [aria-hidden="true"], :disabled, iframe, svg')) continue;
+    const text = [...el.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join('').trim();
+    if (!text || !shown(el)) continue;
+    const fg = lum(parse(getComputedStyle(el).color));
+    const bg = lum(bgOf(el));
+    const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+    if (ratio < 4.5) problems.push('contrast ' + ratio.toFixed(2) + ' ' + where(el) + ' "' + text.slice(0, 30) + '"');
+  }
+  for (const el of document.querySelectorAll('input, select, textarea')) {
+    if (el.type === 'hidden') continue;
+    if (!(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')) problems.push('no label ' + where(el));
+  }
+  for (const el of document.querySelectorAll('button, a[href]')) {
+    if (!shown(el)) continue;
+    if (!(el.textContent || '').trim() && !el.getAttribute('aria-label')) problems.push('no name ' + where(el));
+  }
+  for (const el of document.querySelectorAll('img')) if (!el.hasAttribute('alt')) problems.push('no alt ' + where(el));
+  for (const el of document.querySelectorAll('iframe')) if (!el.getAttribute('title')) problems.push('no title ' + where(el));
+  return problems;
+})()`;
+
+export async function a11yProblems(page: Page): Promise<string[]> {
+  return page.evaluate(A11Y_CHECK) as Promise<string[]>;
+}

@@ -8,7 +8,7 @@ import { startStandinUpstream, StandinUpstream } from '../../../infra/standin-up
 import { startTwilioStandin, TwilioStandin } from '../../../infra/twilio-standin/twilio-standin';
 import { DnsStandin } from '../../../infra/dns-standin/dns-standin';
 import { addConnector, relay } from '../../integration/outbound/outbound-harness';
-import { baseEnv, cliOk, codeOf, launchChromium, newPage, screenshotDir, signInWithCode, startApps, watchPage } from './webmail-harness';
+import { a11yProblems, baseEnv, cliOk, codeOf, launchChromium, newPage, screenshotDir, signInWithCode, startApps, watchPage } from './webmail-harness';
 
 jest.setTimeout(300_000);
 
@@ -180,6 +180,12 @@ describe('webmail in the browser during an outage', () => {
     await expect(desk.page.getByTestId('sync-note').textContent()).resolves.toContain('not copied back to Exchange');
     expect(await inbox.locator('li.unread', { hasText: 'Quarterly figures' }).count()).toBe(1);
     await desk.page.screenshot({ path: join(shots, 'webmail-desktop-inbox.png') });
+    expect(await a11yProblems(desk.page)).toEqual([]);
+
+    // The keyboard alone: a message in the list opens with Enter and the reader gets the focus.
+    await inbox.locator('a', { hasText: 'Visit on Thursday' }).focus();
+    await desk.page.keyboard.press('Enter');
+    await waitFor(async () => (await desk.page.evaluate('document.activeElement && document.activeElement.id')) === 'reader-heading', { what: 'focus on the opened message' });
 
     // Her reply sent from Exchange before the outage is in Sent.
     await desk.page.locator('.folders a', { hasText: 'Sent' }).first().click();
@@ -196,6 +202,7 @@ describe('webmail in the browser during an outage', () => {
     await hits.first().click();
     await desk.page.locator('.message').waitFor();
     await desk.page.screenshot({ path: join(shots, 'webmail-desktop-message.png') });
+    expect(await a11yProblems(desk.page)).toEqual([]);
 
     // A message to a colleague, the address completed from the directory.
     await desk.page.locator('.compose-button').click();
@@ -204,6 +211,7 @@ describe('webmail in the browser during an outage', () => {
     await desk.page.locator('#compose-subject').fill('Lunch today?');
     await desk.page.locator('#compose-body').fill('The canteen is open, shall we?');
     await desk.page.screenshot({ path: join(shots, 'webmail-desktop-compose.png') });
+    expect(await a11yProblems(desk.page)).toEqual([]);
     await desk.page.locator('.compose-actions button[type="submit"]').click();
     await desk.page.locator('[role="status"]', { hasText: 'Message sent' }).waitFor();
 
@@ -217,6 +225,7 @@ describe('webmail in the browser during an outage', () => {
     await openBySubject(phone.page, 'Visit on Thursday');
     expect(await phone.page.locator('.list-pane').isVisible()).toBe(false); // one pane at a time
     await phone.page.screenshot({ path: join(shots, 'webmail-phone-message.png') });
+    expect(await a11yProblems(phone.page)).toEqual([]);
     await phone.page.getByRole('button', { name: 'Reply', exact: true }).first().click();
     const body = phone.page.locator('#compose-body');
     await body.waitFor();
@@ -224,6 +233,7 @@ describe('webmail in the browser during an outage', () => {
     await body.press('Control+Home');
     await body.pressSequentially('See you at ten, then. ');
     await phone.page.screenshot({ path: join(shots, 'webmail-phone-reply.png') });
+    expect(await a11yProblems(phone.page)).toEqual([]);
     await phone.page.locator('.compose-actions button[type="submit"]').click();
     await phone.page.locator('[role="status"]', { hasText: 'Message sent' }).waitFor();
 
@@ -240,6 +250,14 @@ describe('webmail in the browser during an outage', () => {
     await bobDesk.page.locator('.rows a', { hasText: 'Lunch today?' }).waitFor({ timeout: 30000 });
     await openBySubject(bobDesk.page, 'Lunch today?');
     await waitFor(async () => (await messageText(bobDesk.page))?.includes('The canteen is open'), { what: "the colleague's message body" });
+
+    // German at the flick of a switch, kept for the next visit.
+    await bobDesk.page.locator('#lang-select').selectOption('de');
+    await bobDesk.page.locator('.folders a', { hasText: 'Posteingang' }).waitFor();
+    await expect(bobDesk.page.getByTestId('sync-note').textContent()).resolves.toContain('nicht nach Exchange');
+    await bobDesk.page.screenshot({ path: join(shots, 'webmail-desktop-german.png') });
+    await bobDesk.page.reload();
+    await bobDesk.page.locator('.folders a', { hasText: 'Posteingang' }).waitFor();
 
     expect(deskSeen).toEqual({ errors: [], dialogs: [] });
     expect(phoneSeen).toEqual({ errors: [], dialogs: [] });
