@@ -32,7 +32,7 @@ const PUBLIC_ROUTES = new Set([
  * served without a session so the browser can load the app, which then asks
  * GET /api/session. Listed by their exact path pattern.
  */
-const PUBLIC_APP_ROUTES = new Set<string>(['GET /assets/:name']);
+const PUBLIC_APP_ROUTES = new Set<string>(['GET /assets/:name', 'GET /favicon.ico']);
 
 interface RouteEntry { method: string; path: string }
 
