@@ -253,6 +253,16 @@ describe('SCIM 2.0', () => {
       expect(actions).toEqual(['group.create', 'group.member_add', 'group.member_add', 'group.member_remove', 'group.member_remove', 'group.update']);
     });
 
+    it('applies membership changes sent at the same time without losing one', async () => {
+      const users = await Promise.all(['c1', 'c2', 'c3', 'c4'].map(async (n) => (await scimA.post('/Users', { userName: `${n}.concurrent@${a.domain}` })).body.id as string));
+      const g = (await scimA.post('/Groups', { displayName: 'Concurrent' })).body.id as string;
+      const results = await Promise.all(users.map((id) => scimA.patch(`/Groups/${g}`, scimFixture('entra-patch-group-add-member.json', { userId: id }))));
+      expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+      expect((await scimA.get(`/Groups/${g}`)).body.members.map((m: { value: string }) => m.value).sort()).toEqual([...users].sort());
+      await Promise.all(users.slice(0, 2).map((id) => scimA.patch(`/Groups/${g}`, scimFixture('entra-patch-group-remove-member.json', { userId: id }))));
+      expect((await scimA.get(`/Groups/${g}`)).body.members.map((m: { value: string }) => m.value).sort()).toEqual(users.slice(2).sort());
+    });
+
     it('refuses members that are not users of the tenant', async () => {
       for (const id of [b.mailboxes.zoe.id, 'not-an-id']) {
         expectScimError(await scimA.patch(`/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: id }] }] }), 400, 'invalidValue');

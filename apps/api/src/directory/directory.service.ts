@@ -309,6 +309,30 @@ export class DirectoryService {
     });
   }
 
+  /**
+   * Adds and removes members by difference, so that two changes made at the
+   * same time (an identity provider sends them in parallel) both take effect.
+   */
+  async changeGroupMembers(tenantId: string, groupId: string, add: string[], remove: string[]): Promise<{ added: string[]; removed: string[] }> {
+    if (add.length) await this.assertMailboxIds(tenantId, add, 'members');
+    return this.ds.transaction(async (em) => {
+      const group = await this.group(tenantId, groupId, em);
+      const added: string[] = [];
+      for (const id of new Set(add)) {
+        const r: unknown[] = await em.query(
+          `INSERT INTO group_members (group_id, mailbox_id, tenant_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING mailbox_id`,
+          [group.id, id, tenantId],
+        );
+        if (r.length) added.push(id);
+      }
+      const valid = [...new Set(remove)].filter((id) => UUID.test(id));
+      const gone: Array<{ mailbox_id: string }> = valid.length
+        ? ((await em.query(`DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND mailbox_id = ANY($3::uuid[]) RETURNING mailbox_id`, [tenantId, group.id, valid])) as [Array<{ mailbox_id: string }>, number])[0]
+        : [];
+      return { added, removed: gone.map((r) => r.mailbox_id) };
+    });
+  }
+
   // ---- shared mailboxes
 
   async sharedMailbox(tenantId: string, id: string): Promise<Mailbox> {

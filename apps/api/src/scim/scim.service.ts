@@ -236,10 +236,12 @@ export class ScimService {
     const ops = readPatchRequest(body);
     const g = await this.group(caller, id);
     const [current] = await this.groupResources(caller, [g], true);
-    return this.applyGroupFields(caller, g, groupFieldsOf(applyPatch(current, ops)), 'patch');
+    const before = groupFieldsOf(current).memberIds ?? [];
+    return this.applyGroupFields(caller, g, groupFieldsOf(applyPatch(current, ops)), 'patch', before);
   }
 
-  private async applyGroupFields(caller: ScimCaller, g: DistributionGroup, f: ReturnType<typeof groupFieldsOf>, mode: 'put' | 'patch'): Promise<Obj> {
+  /** `membersBefore`: for a PATCH, the members it was applied to; their difference is what changes. */
+  private async applyGroupFields(caller: ScimCaller, g: DistributionGroup, f: ReturnType<typeof groupFieldsOf>, mode: 'put' | 'patch', membersBefore: string[] = []): Promise<Obj> {
     const absent = mode === 'patch' ? null : undefined;
     const externalId = f.externalId === undefined ? absent : f.externalId;
     const patch: { displayName?: string; externalId?: string | null } = {};
@@ -249,13 +251,17 @@ export class ScimService {
       patch.externalId = externalId;
     }
     const memberIds = f.memberIds ?? (mode === 'patch' ? [] : undefined);
-    if (memberIds) await this.assertUsers(caller, memberIds);
+    // Members already there (a shared mailbox an admin added, say) are not the request's to justify.
+    if (memberIds) await this.assertUsers(caller, memberIds.filter((id) => mode === 'put' || !membersBefore.includes(id)));
     if (Object.keys(patch).length) {
       await this.directory.updateGroup(caller.tenantId, g.id, patch);
       await this.record(caller, 'group.update', g.id, { address: g.address, fields: Object.keys(patch) });
     }
     if (memberIds) {
-      const { added, removed } = await this.directory.setGroupMembers(caller.tenantId, g.id, memberIds);
+      const { added, removed } =
+        mode === 'patch'
+          ? await this.directory.changeGroupMembers(caller.tenantId, g.id, memberIds.filter((id) => !membersBefore.includes(id)), membersBefore.filter((id) => !memberIds.includes(id)))
+          : await this.directory.setGroupMembers(caller.tenantId, g.id, memberIds);
       if (added.length) await this.record(caller, 'group.member_add', g.id, { address: g.address, memberIds: added });
       if (removed.length) await this.record(caller, 'group.member_remove', g.id, { address: g.address, memberIds: removed });
     }
