@@ -163,6 +163,9 @@ describe('hostile mail in the webmail', () => {
     });
     await signInWithCode(page, baseUrl, erika.address, codeOf(text.body));
     const title = await page.title();
+    // Subjects, names and snippets are text: nothing in the list is markup that came with the mail.
+    await page.locator('.rows a').nth(files.length - 1).waitFor();
+    expect(await page.locator('.list script, .list img, .list iframe, .list object, .list a:not([data-entry-id])').count()).toBe(0);
 
     // Each message opened the way a reader opens it: from the list.
     for (const e of entries) {
