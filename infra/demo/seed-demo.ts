@@ -1,10 +1,12 @@
 import 'reflect-metadata';
-import { createReadStream } from 'node:fs';
+import { createReadStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig } from '@app/config';
 import { createDataSource } from '@app/database';
 import { MailboxesService } from '@app/mailboxes';
 import { TenantAdminsService } from '@app/continuity/tenant-admins.service';
 import { NodeDnsTxtLookup, TenantsService } from '@app/tenants';
+import { AdminUsersService, newTotpSecret } from '@app/admin-access';
 
 /**
  * `node dist/infra/demo/seed-demo.js <mailboxes.csv> <upstream host> <upstream port>`
@@ -15,6 +17,17 @@ import { NodeDnsTxtLookup, TenantsService } from '@app/tenants';
 const DEMO = { name: 'Demo Corp', slug: 'demo', domain: 'demo.example' } as const;
 /** The tenant's admin: told of every continuity transition by text (recorded in the demo's SMS outbox). */
 const DEMO_ADMIN = { name: 'Dana Admin', mobileE164: '+447700900100', language: 'en' } as const;
+/**
+ * Console accounts. Their TOTP secrets are kept in DATA_DIR/demo/totp.json so
+ * that `node dist/infra/demo/demo-totp.js` can print the current codes: a
+ * demo convenience only; real accounts enrol an authenticator app.
+ */
+const CONSOLE_ACCOUNTS = [
+  { email: 'operator@continuity.example', name: 'Olga Operator', role: 'operator', tenant: false },
+  { email: 'dana@demo.example', name: 'Dana Admin', role: 'admin', tenant: true },
+  { email: 'victor@demo.example', name: 'Victor Viewer', role: 'viewer', tenant: true },
+] as const;
+export const DEMO_CONSOLE_PASSWORD = 'demo-console-password';
 
 async function main(): Promise<void> {
   const [csvPath, upstreamHost = '127.0.0.1', upstreamPort = '2526'] = process.argv.slice(2);
@@ -54,6 +67,28 @@ async function main(): Promise<void> {
       await admins.add(tenant.id, DEMO_ADMIN);
       say(`added tenant admin ${DEMO_ADMIN.name} (${DEMO_ADMIN.mobileE164})`);
     }
+    const cfg = loadConfig();
+    const users = new AdminUsersService(ds, cfg);
+    const secretsFile = join(cfg.DATA_DIR, 'demo', 'totp.json');
+    mkdirSync(join(cfg.DATA_DIR, 'demo'), { recursive: true });
+    let secrets: Record<string, string> = {};
+    try {
+      secrets = JSON.parse(readFileSync(secretsFile, 'utf8'));
+    } catch {
+      secrets = {};
+    }
+    for (const a of CONSOLE_ACCOUNTS) {
+      let user = await users.byEmail(a.email);
+      if (!user) {
+        user = await users.create({ email: a.email, name: a.name, role: a.role, tenantId: a.tenant ? tenant.id : null, password: DEMO_CONSOLE_PASSWORD });
+        say(`added console account ${a.email} (${a.role})`);
+      }
+      if (!user.totp_enabled_at || !secrets[a.email]) {
+        secrets[a.email] = newTotpSecret();
+        await users.enrolTotpSecret(user.id, secrets[a.email]);
+      }
+    }
+    writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
     // Data outlives the demo: an event left running by an earlier run goes on (auto switch-back is off).
     if (tenant.mode !== 'normal') {
       say(`note: ${DEMO.slug} is still in mode ${tenant.mode.toUpperCase()} from an earlier run; tour step 5 ends it (npm run cli -- continuity end ${DEMO.slug} --reason "Exchange is back")`);
