@@ -5,7 +5,10 @@ import { z } from 'zod';
 /** The first problem of a failed parse, naming the field: `mobile: must be E.164 (+4917…)`. */
 export function describeZodError(e: z.ZodError): { field: string; message: string } {
   const issue = e.issues[0];
-  const field = issue?.path.length ? issue.path.map(String).join('.') : '(body)';
+  const at = issue?.path.length ? issue.path.map(String) : [];
+  // An unknown key is reported at its parent; name the key itself.
+  if (issue?.code === 'unrecognized_keys' && issue.keys.length) at.push(issue.keys[0]);
+  const field = at.length ? at.join('.') : '(body)';
   return { field, message: `${field}: ${issue?.message ?? 'invalid'}` };
 }
 
