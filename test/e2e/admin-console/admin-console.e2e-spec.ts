@@ -188,4 +188,43 @@ describe('admin console in a browser', () => {
     expect(seen.errors.filter((e) => !/status of 401 .*\/api\/auth\/(session|login)\)$/.test(e))).toEqual([]);
     await context.close();
   });
+
+  it('imports mailboxes from a CSV file and names the rows it refused; readiness, audit log and settings read well in German', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'de-DE' });
+    const page = await context.newPage();
+    const seen = watchPage(page, base);
+    await withDb((db) => db.query(`UPDATE admin_users SET totp_last_step = NULL WHERE id = $1`, [admin.id]));
+    await page.goto(`${base}/console/`);
+    // The browser's language decides first.
+    await page.getByLabel('E-Mail-Adresse').fill(admin.email);
+    await page.getByLabel('Passwort').fill(admin.password);
+    await page.getByRole('button', { name: 'Anmelden' }).click();
+    await page.getByLabel('6-stelliger Code').fill(authenticator.generate(admin.totpSecret!));
+    await page.getByRole('button', { name: 'Bestätigen' }).click();
+    await page.getByTestId('mode').waitFor();
+
+    await page.getByRole('link', { name: 'Postfächer' }).click();
+    const csv = ['address,display_name,mobile,alternate_email', `dora@${tenant.domain},Dora Demo,+491701110003,`, `eve@elsewhere.example,Eve Outside,,`, `fred@${tenant.domain},Fred,not-a-number,`].join('\n') + '\n';
+    await page.getByLabel('CSV-Datei').setInputFiles({ name: 'staff.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Importieren' }).click();
+    const report = page.getByTestId('import-report');
+    await report.waitFor();
+    await report.getByText('3 Zeilen: 1 neu, 0 geändert, 0 unverändert, 2 mit Fehlern.').waitFor();
+    await report.getByRole('cell', { name: '3', exact: true }).waitFor();
+    await report.getByRole('cell', { name: '4', exact: true }).waitFor();
+    await report.getByText('(address_outside_tenant)').waitFor();
+    await report.getByText('(mobile_invalid)').waitFor();
+    await page.getByRole('cell', { name: `dora@${tenant.domain}` }).waitFor();
+    expect(await a11yProblems(page)).toEqual([]);
+
+    for (const [link, heading] of [['Bereitschaft', 'Bereitschaft für einen Ausfall'], ['Protokoll', 'Protokoll'], ['Einstellungen', 'Einstellungen']]) {
+      await page.getByRole('link', { name: link, exact: true }).click();
+      await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+      expect(await a11yProblems(page)).toEqual([]);
+    }
+    await page.getByRole('link', { name: 'Protokoll', exact: true }).click();
+    await page.getByRole('cell', { name: 'mailbox.import' }).first().waitFor();
+    expect(seen.errors.filter((e) => !/status of 401 .*\/api\/auth\/(session|login)\)$/.test(e))).toEqual([]);
+    await context.close();
+  });
 });
