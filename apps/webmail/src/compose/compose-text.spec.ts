@@ -1,4 +1,4 @@
-import { cleanContentType, cleanFilename, forwardedText, isValidAddress, megabytes, prefixedSubject, quotedReply, replyRecipients, replyReferences, textToHtml } from './compose-text';
+import { cleanContentType, cleanFilename, forwardedText, isValidAddress, megabytes, prefixedSubject, quotedReply, replyRecipients, replyReferences, textToHtml, shortenQuoted, MAX_QUOTED_CHARS } from './compose-text';
 
 describe('compose text', () => {
   it('accepts ordinary and international addresses and refuses what cannot be sent to', () => {
@@ -71,5 +71,16 @@ describe('compose text', () => {
     expect(cleanContentType('bogus')).toBe('application/octet-stream');
     expect(megabytes(20 * 1024 * 1024)).toBe('20 MB');
     expect(megabytes(1536)).toBe('2 KB');
+  });
+});
+
+describe('shortenQuoted', () => {
+  it('keeps a short original whole and cuts a long one at a line end, saying so', () => {
+    expect(shortenQuoted('short\ntext', 'en')).toBe('short\ntext');
+    const long = Array.from({ length: 20_000 }, (_, i) => `line ${i} of a long thread`).join('\n');
+    const cut = shortenQuoted(long, 'de');
+    expect(cut.length).toBeLessThanOrEqual(MAX_QUOTED_CHARS + 80);
+    expect(cut.endsWith('[… der Rest der ursprünglichen Nachricht ist hier gekürzt]')).toBe(true);
+    expect(long.startsWith(cut.slice(0, cut.lastIndexOf('\n')))).toBe(true);
   });
 });

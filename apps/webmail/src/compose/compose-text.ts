@@ -104,6 +104,22 @@ export function formatRecipient(r: Recipient): string {
   return r.name ? `${r.name} <${r.address}>` : r.address;
 }
 
+/**
+ * How much of the original a reply or forward quotes. A draft travels as one
+ * JSON body; quoting a whole long thread would make it too big to save on a
+ * phone connection, and nobody scrolls that far. The forward keeps the
+ * original's attachments whole.
+ */
+export const MAX_QUOTED_CHARS = 100_000;
+
+/** The text cut at MAX_QUOTED_CHARS, at a line end, with a note of the cut in the reader's language. */
+export function shortenQuoted(text: string, language: Language): string {
+  if (text.length <= MAX_QUOTED_CHARS) return text;
+  const cut = text.lastIndexOf('\n', MAX_QUOTED_CHARS);
+  const kept = text.slice(0, cut > MAX_QUOTED_CHARS / 2 ? cut : MAX_QUOTED_CHARS);
+  return `${kept}\n${language === 'de' ? '[… der Rest der ursprünglichen Nachricht ist hier gekürzt]' : '[… the rest of the original message is shortened here]'}`;
+}
+
 /** "On <date>, <name> wrote:" then the original, each line quoted with "> ". */
 export function quotedReply(text: string, original: { date: Date | null; from: Recipient | null }, language: Language): string {
   const who = original.from ? formatRecipient(original.from) : language === 'de' ? 'Unbekannt' : 'unknown sender';
@@ -114,7 +130,7 @@ export function quotedReply(text: string, original: { date: Date | null; from: R
     : language === 'de'
       ? `${who} schrieb:`
       : `${who} wrote:`;
-  const body = normaliseNewlines(text).replace(/\n+$/, '');
+  const body = shortenQuoted(normaliseNewlines(text).replace(/\n+$/, ''), language);
   const quoted = body.split('\n').map((l) => (l.startsWith('>') ? `>${l}` : `> ${l}`).trimEnd());
   return `\n\n${head}\n${quoted.join('\n')}\n`;
 }
@@ -129,7 +145,7 @@ export function forwardedText(text: string, original: { date: Date | null; from:
   lines.push(`${L.subject}: ${original.subject ?? ''}`);
   if (original.to.length) lines.push(`${L.to}: ${original.to.map(formatRecipient).join(', ')}`);
   if (original.cc.length) lines.push(`${L.cc}: ${original.cc.map(formatRecipient).join(', ')}`);
-  return `\n\n${lines.join('\n')}\n\n${normaliseNewlines(text).replace(/\n+$/, '')}\n`;
+  return `\n\n${lines.join('\n')}\n\n${shortenQuoted(normaliseNewlines(text).replace(/\n+$/, ''), language)}\n`;
 }
 
 export function normaliseNewlines(text: string): string {

@@ -53,7 +53,9 @@ export class SenderAccess {
   /** The mailboxes whose mail the employee may read and answer: their own and the shared ones they belong to. */
   async readableMailboxIds(e: Employee): Promise<string[]> {
     const rows: Array<{ id: string }> = await this.ds.query(
-      `SELECT shared_mailbox_id AS id FROM shared_mailbox_members WHERE tenant_id = $1 AND member_mailbox_id = $2`,
+      // Only active shared mailboxes, as on every reading route: a disabled one is closed to its members.
+      `SELECT s.shared_mailbox_id AS id FROM shared_mailbox_members s JOIN mailboxes m ON m.id = s.shared_mailbox_id AND m.tenant_id = s.tenant_id
+        WHERE s.tenant_id = $1 AND s.member_mailbox_id = $2 AND m.status = 'active'`,
       [e.tenantId, e.mailboxId],
     );
     return [e.mailboxId, ...rows.map((r) => r.id)];
