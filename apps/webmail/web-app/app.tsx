@@ -185,7 +185,7 @@ export function App(props: { session: Session }) {
 
   const [q, setQ] = useState(current.kind === 'search' ? current.q : '');
   useEffect(() => {
-    if (current.kind === 'search') setQ(current.q);
+    setQ(current.kind === 'search' ? current.q : '');
   }, [key]);
 
   const heading = (() => {

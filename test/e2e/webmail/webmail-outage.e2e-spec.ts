@@ -12,6 +12,12 @@ import { a11yProblems, baseEnv, cliOk, codeOf, launchChromium, newPage, screensh
 
 jest.setTimeout(300_000);
 
+async function streamText(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** A small solid PNG, the tenant's logo (a data: URL, as the admin API stores it). */
 function logoPng(rgb: [number, number, number]): string {
   const w = 48;
@@ -55,6 +61,7 @@ describe('webmail in the browser during an outage', () => {
   let t: TestTenant;
   const partnerDomain = `${uniqueLabel('partner')}.example`;
   const partner = `pat@${partnerDomain}`;
+  const spoofDomain = `${uniqueLabel('bank')}.example`;
   const bodyWord = uniqueLabel('pineapple');
   const shots = screenshotDir();
   const mobiles = { ann: '+4915112340001', bob: '+4915112340002' };
@@ -121,9 +128,10 @@ describe('webmail in the browser during an outage', () => {
     return r;
   };
 
-  async function inbound(to: string, subject: string, body: string, extraHeaders = ''): Promise<void> {
-    const raw = `From: Pat Partner <${partner}>\r\nTo: ${to}\r\nSubject: ${subject}\r\nDate: ${new Date().toUTCString()}\r\nMessage-ID: <${uniqueLabel('m')}@${partnerDomain}>\r\n${extraHeaders}\r\n${body}\r\n`;
-    const r = await relay({ port: Number(env.MX_SMTP_PORT), from: partner, to: [to], raw, localAddress: '127.0.0.2', tls: 'none' });
+  async function inbound(to: string, subject: string, body: string, extraHeaders = '', from = `Pat Partner <${partner}>`): Promise<void> {
+    const sender = /<([^>]+)>/.exec(from)![1];
+    const raw = `From: ${from}\r\nTo: ${to}\r\nSubject: ${subject}\r\nDate: ${new Date().toUTCString()}\r\nMessage-ID: <${uniqueLabel('m')}@${sender.split('@')[1]}>\r\n${extraHeaders}\r\n${body}\r\n`;
+    const r = await relay({ port: Number(env.MX_SMTP_PORT), from: sender, to: [to], raw, localAddress: '127.0.0.2', tls: 'none' });
     expect(r.response).toMatch(/^250 /);
   }
 
@@ -151,12 +159,22 @@ describe('webmail in the browser during an outage', () => {
     const { ann, bob } = t.mailboxes;
 
     // Before the outage: mail from a partner, a colleague's note, and Ann's own reply relayed by Exchange.
-    await inbound(ann.address, 'Quarterly figures', `Hello Ann,\r\n\r\nthe ${bodyWord} figures are attached as promised.\r\n\r\nPat`);
+    await inbound(
+      ann.address,
+      'Quarterly figures',
+      `--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello Ann,\r\n\r\nthe ${bodyWord} figures are attached as promised.\r\n\r\nPat\r\n--b1\r\nContent-Type: text/csv; name="figures.csv"\r\nContent-Disposition: attachment; filename="figures.csv"\r\n\r\nquarter,revenue\r\nQ3,42\r\n--b1--`,
+      'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b1"\r\n',
+    );
+    // A sender whose domain publishes SPF and DMARC, from a server it does not list: the reader is warned.
+    dns.txt.set(spoofDomain, [['v=spf1 ip4:192.0.2.1 -all']]);
+    dns.txt.set(`_dmarc.${spoofDomain}`, [['v=DMARC1; p=none']]);
+    await inbound(ann.address, 'Urgent: new bank details', 'Please pay the invoice to the new account today.', '', `Billing <billing@${spoofDomain}>`);
     await inbound(ann.address, 'Visit on Thursday', 'Shall we meet at ten?');
     const sentRaw = `From: Ann Adler <${ann.address}>\r\nTo: ${partner}\r\nSubject: Re: Visit on Thursday\r\nDate: ${new Date().toUTCString()}\r\nMessage-ID: <${uniqueLabel('s')}@${t.domain}>\r\n\r\nTen is fine.\r\n`;
     expect((await relay({ port: Number(env.MX_SMTP_PORT), from: ann.address, to: [partner], raw: sentRaw })).response).toMatch(/^250 /);
     await mirrored(ann.id, 'inbox', 'Quarterly figures');
     await mirrored(ann.id, 'inbox', 'Visit on Thursday');
+    await mirrored(ann.id, 'inbox', 'Urgent: new bank details');
     await mirrored(ann.id, 'sent', 'Re: Visit on Thursday');
 
     // Exchange is down: the tenant is switched over and every employee is texted a code.
@@ -203,6 +221,16 @@ describe('webmail in the browser during an outage', () => {
     await desk.page.locator('.message').waitFor();
     await desk.page.screenshot({ path: join(shots, 'webmail-desktop-message.png') });
     expect(await a11yProblems(desk.page)).toEqual([]);
+    const [download] = await Promise.all([desk.page.waitForEvent('download'), desk.page.locator('.attachments a', { hasText: 'figures.csv' }).click()]);
+    expect(download.suggestedFilename()).toBe('figures.csv');
+    expect((await streamText(await download.createReadStream())).replace(/\r\n/g, '\n')).toContain('Q3,42');
+    expect(await desk.page.getByTestId('auth-warning').count()).toBe(0);
+
+    // Mail that fails sender verification carries a visible warning.
+    await desk.page.locator('.folders a', { hasText: 'Inbox' }).first().click();
+    await openBySubject(desk.page, 'Urgent: new bank details');
+    await expect(desk.page.getByTestId('auth-warning').textContent()).resolves.toMatch(/failed sender verification/);
+    await desk.page.screenshot({ path: join(shots, 'webmail-desktop-warning.png') });
 
     // A message to a colleague, the address completed from the directory.
     await desk.page.locator('.compose-button').click();
@@ -210,6 +238,9 @@ describe('webmail in the browser during an outage', () => {
     await desk.page.locator('.suggestions [role="option"]', { hasText: bob.address }).click();
     await desk.page.locator('#compose-subject').fill('Lunch today?');
     await desk.page.locator('#compose-body').fill('The canteen is open, shall we?');
+    await expect(desk.page.locator('#compose-limit').textContent()).resolves.toMatch(/MB/);
+    await desk.page.locator('#compose-files').setInputFiles({ name: 'menu.txt', mimeType: 'text/plain', buffer: Buffer.from('Soup of the day\n') });
+    await desk.page.locator('.draft-files li', { hasText: 'menu.txt' }).waitFor();
     await desk.page.screenshot({ path: join(shots, 'webmail-desktop-compose.png') });
     expect(await a11yProblems(desk.page)).toEqual([]);
     await desk.page.locator('.compose-actions button[type="submit"]').click();
@@ -250,7 +281,7 @@ describe('webmail in the browser during an outage', () => {
     await bobDesk.page.locator('.rows a', { hasText: 'Lunch today?' }).waitFor({ timeout: 30000 });
     await openBySubject(bobDesk.page, 'Lunch today?');
     await waitFor(async () => (await messageText(bobDesk.page))?.includes('The canteen is open'), { what: "the colleague's message body" });
-
+    await bobDesk.page.locator('.attachments a', { hasText: 'menu.txt' }).waitFor();
     // German at the flick of a switch, kept for the next visit.
     await bobDesk.page.locator('#lang-select').selectOption('de');
     await bobDesk.page.locator('.folders a', { hasText: 'Posteingang' }).waitFor();
@@ -258,6 +289,15 @@ describe('webmail in the browser during an outage', () => {
     await bobDesk.page.screenshot({ path: join(shots, 'webmail-desktop-german.png') });
     await bobDesk.page.reload();
     await bobDesk.page.locator('.folders a', { hasText: 'Posteingang' }).waitFor();
+    await bobDesk.page.locator('#lang-select').selectOption('en');
+    await bobDesk.page.locator('.folders a', { hasText: 'Inbox' }).waitFor();
+
+    // Deleting moves it to Trash (and says that Exchange keeps its copy).
+    await bobDesk.page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await bobDesk.page.locator('[role="status"]', { hasText: 'Moved to Trash' }).waitFor();
+    expect(await bobDesk.page.locator('.rows a', { hasText: 'Lunch today?' }).count()).toBe(0);
+    await bobDesk.page.locator('.folders a', { hasText: 'Trash' }).first().click();
+    await bobDesk.page.locator('.rows a', { hasText: 'Lunch today?' }).waitFor();
 
     expect(deskSeen).toEqual({ errors: [], dialogs: [] });
     expect(phoneSeen).toEqual({ errors: [], dialogs: [] });
