@@ -144,4 +144,14 @@ describe('admin sign-in: password, TOTP, session, CSRF', () => {
     expect(ui.status).toBe(200);
     expect(String(ui.body)).toContain('swagger-ui');
   });
+
+  it('gives a password-only session ten minutes for its second step', async () => {
+    const admin = await createAdmin({ role: 'admin', tenantId: tenant.id });
+    const c = anonymous(api);
+    await c.post('/api/auth/login', { email: admin.email, password: admin.password });
+    expect((await c.get('/api/auth/session')).body.mfa).toBe('pending');
+    await withDb((db) => db.query(`UPDATE admin_sessions SET created_at = now() - interval '11 minutes' WHERE user_id = $1`, [admin.id]));
+    expect((await c.get('/api/auth/session')).status).toBe(401);
+    expect((await c.post('/api/auth/totp', { code: totpCode(admin) })).status).toBe(401);
+  });
 });

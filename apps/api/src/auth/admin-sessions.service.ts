@@ -8,6 +8,8 @@ import { returnedRows } from '@app/admin-access';
 
 /** A session without requests for this long is over, whatever its absolute expiry. */
 export const SESSION_IDLE_MS = 60 * 60_000;
+/** A password alone opens a session only for the second step, and only this long. */
+export const SECOND_FACTOR_WINDOW_MS = 10 * 60_000;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
@@ -60,8 +62,9 @@ export class AdminSessionsService {
     const rows: Array<{ sid: string; csrf_token: string; mfa_passed_at: Date | null; last_seen_at: Date } & Record<string, unknown>> = await this.ds.query(
       `SELECT s.id AS sid, s.csrf_token, s.mfa_passed_at, s.last_seen_at, u.*
          FROM admin_sessions s JOIN admin_users u ON u.id = s.user_id
-        WHERE s.token_hash = $1 AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2)`,
-      [sha256(token), SESSION_IDLE_MS / 1000],
+        WHERE s.token_hash = $1 AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2)
+          AND (s.mfa_passed_at IS NOT NULL OR s.created_at > now() - make_interval(secs => $3))`,
+      [sha256(token), SESSION_IDLE_MS / 1000, SECOND_FACTOR_WINDOW_MS / 1000],
     );
     const r = rows[0];
     if (!r) return null;
