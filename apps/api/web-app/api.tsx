@@ -44,6 +44,7 @@ export async function api<T>(method: Method, path: string, body?: unknown, conte
 export const get = <T,>(path: string) => api<T>('GET', path);
 export const post = <T,>(path: string, body?: unknown) => api<T>('POST', path, body ?? {});
 export const patch = <T,>(path: string, body?: unknown) => api<T>('PATCH', path, body ?? {});
+export const del = <T,>(path: string) => api<T>('DELETE', path);
 
 export function qs(params: Record<string, string | number | null | undefined>): string {
   const u = new URLSearchParams();

@@ -9,9 +9,10 @@ import { ReadinessView } from './readiness';
 import { AuditView } from './audit';
 import { QueueView } from './queue';
 import { SettingsView } from './settings';
+import { AccessView } from './access';
 
-type Section = 'dashboard' | 'mailboxes' | 'readiness' | 'audit' | 'queue' | 'settings';
-const SECTIONS: Section[] = ['dashboard', 'mailboxes', 'readiness', 'audit', 'queue', 'settings'];
+type Section = 'dashboard' | 'mailboxes' | 'readiness' | 'audit' | 'queue' | 'settings' | 'access';
+const SECTIONS: Section[] = ['dashboard', 'mailboxes', 'readiness', 'audit', 'queue', 'settings', 'access'];
 
 /** `#/<tenantId>/<section>`: bookmarkable, and the server needs only one page. */
 function parseHash(): { tenantId: string | null; section: Section } {
@@ -90,7 +91,7 @@ function Shell({ session, langButton, onSignedOut }: { session: SessionView; lan
     onSignedOut();
   };
   const canChange = session.user.role !== 'viewer';
-  const sections = SECTIONS.filter((s) => s !== 'queue' || session.user.role === 'operator');
+  const sections = SECTIONS.filter((s) => (s !== 'queue' || session.user.role === 'operator') && (s !== 'access' || canChange));
 
   return (
     <div class="shell">
@@ -133,6 +134,7 @@ function Shell({ session, langButton, onSignedOut }: { session: SessionView; lan
         {tenant && route.section === 'audit' && <AuditView key={tenant.id} tenant={tenant} />}
         {tenant && route.section === 'queue' && <QueueView key={tenant.id} tenant={tenant} isOperator={session.user.role === 'operator'} />}
         {tenant && route.section === 'settings' && <SettingsView key={tenant.id} tenant={tenant} canChange={canChange} />}
+        {tenant && route.section === 'access' && canChange && <AccessView key={tenant.id} tenant={tenant} isOperator={session.user.role === 'operator'} />}
       </main>
     </div>
   );

@@ -222,6 +222,19 @@ describe('admin console in a browser', () => {
       await page.getByRole('heading', { name: heading, exact: true }).waitFor();
       expect(await a11yProblems(page)).toEqual([]);
     }
+    // An API key made in the console works once, shown once.
+    await page.getByRole('link', { name: 'Zugänge', exact: true }).click();
+    await page.getByLabel('Name des Schlüssels').fill('monitoring');
+    await page.getByRole('button', { name: 'Schlüssel erzeugen' }).click();
+    const secret = (await page.locator('code.secret').textContent())!.trim();
+    expect(secret).toMatch(/^mcak_/);
+    const viaKey = await fetch(`${base}/api/tenants/${tenant.id}/continuity`, { headers: { authorization: `Bearer ${secret}` } });
+    expect(viaKey.status).toBe(200);
+    await page.getByRole('button', { name: 'Widerrufen: monitoring' }).click();
+    await page.getByText('widerrufen', { exact: true }).waitFor();
+    expect((await fetch(`${base}/api/tenants/${tenant.id}/continuity`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(401);
+    expect(await a11yProblems(page)).toEqual([]);
+
     await page.getByRole('link', { name: 'Protokoll', exact: true }).click();
     await page.getByRole('cell', { name: 'mailbox.import' }).first().waitFor();
     expect(seen.errors.filter((e) => !/status of 401 .*\/api\/auth\/(session|login)\)$/.test(e))).toEqual([]);
