@@ -86,10 +86,13 @@ describe('webmail in the browser during an outage', () => {
     baseUrl = `http://127.0.0.1:${env.WEBMAIL_HTTP_PORT}`;
     env.PUBLIC_WEBMAIL_URL = baseUrl;
 
-    t = await createTestTenant({ mailboxes: ['ann', 'bob'], upstreams: [{ host: '127.0.0.1', port: exchange.port }] });
+    t = await createTestTenant({ mailboxes: ['ann', 'bob', 'info'], upstreams: [{ host: '127.0.0.1', port: exchange.port }] });
     await withDb(async (db) => {
       await db.query(`UPDATE mailboxes SET mobile_e164 = $2, display_name = $3 WHERE id = $1`, [t.mailboxes.ann.id, mobiles.ann, 'Ann Adler']);
       await db.query(`UPDATE mailboxes SET mobile_e164 = $2, display_name = $3 WHERE id = $1`, [t.mailboxes.bob.id, mobiles.bob, 'Bob Berger']);
+      // A shared mailbox Ann is a member of and may send as.
+      await db.query(`UPDATE mailboxes SET kind = 'shared', display_name = 'Info desk' WHERE id = $1`, [t.mailboxes.info.id]);
+      await db.query(`INSERT INTO shared_mailbox_members (tenant_id, shared_mailbox_id, member_mailbox_id, can_send_as) VALUES ($1, $2, $3, true)`, [t.id, t.mailboxes.info.id, t.mailboxes.ann.id]);
       // Manual policy: this test declares the outage itself, the probes must not.
       await db.query(`UPDATE tenants SET continuity_policy = 'manual', webmail_brand_name = 'Muster GmbH', webmail_primary_color = '#0a6e4f', webmail_logo_data_url = $2 WHERE id = $1`, [t.id, logoPng([10, 110, 79])]);
     });
@@ -155,7 +158,7 @@ describe('webmail in the browser during an outage', () => {
     await page.locator('.message').first().waitFor();
   }
 
-  it('signs an employee in with the texted code, shows the mirrored mail, finds by body, replies DKIM-signed from a phone and writes to a colleague', async () => {
+  it('signs an employee in with the texted code, shows the mirrored mail, finds by body, replies DKIM-signed from a phone, writes to a colleague, and works in a shared mailbox', async () => {
     const { ann, bob } = t.mailboxes;
 
     // Before the outage: mail from a partner, a colleague's note, and Ann's own reply relayed by Exchange.
@@ -170,11 +173,13 @@ describe('webmail in the browser during an outage', () => {
     dns.txt.set(`_dmarc.${spoofDomain}`, [['v=DMARC1; p=none']]);
     await inbound(ann.address, 'Urgent: new bank details', 'Please pay the invoice to the new account today.', '', `Billing <billing@${spoofDomain}>`);
     await inbound(ann.address, 'Visit on Thursday', 'Shall we meet at ten?');
+    await inbound(t.mailboxes.info.address, 'Brochure request', 'Please send us your brochure.');
     const sentRaw = `From: Ann Adler <${ann.address}>\r\nTo: ${partner}\r\nSubject: Re: Visit on Thursday\r\nDate: ${new Date().toUTCString()}\r\nMessage-ID: <${uniqueLabel('s')}@${t.domain}>\r\n\r\nTen is fine.\r\n`;
     expect((await relay({ port: Number(env.MX_SMTP_PORT), from: ann.address, to: [partner], raw: sentRaw })).response).toMatch(/^250 /);
     await mirrored(ann.id, 'inbox', 'Quarterly figures');
     await mirrored(ann.id, 'inbox', 'Visit on Thursday');
     await mirrored(ann.id, 'inbox', 'Urgent: new bank details');
+    await mirrored(t.mailboxes.info.id, 'inbox', 'Brochure request');
     await mirrored(ann.id, 'sent', 'Re: Visit on Thursday');
 
     // Exchange is down: the tenant is switched over and every employee is texted a code.
@@ -245,6 +250,19 @@ describe('webmail in the browser during an outage', () => {
     expect(await a11yProblems(desk.page)).toEqual([]);
     await desk.page.locator('.compose-actions button[type="submit"]').click();
     await desk.page.locator('[role="status"]', { hasText: 'Message sent' }).waitFor();
+
+    // The shared mailbox has its own folders; a message written from there is sent as it, and a draft is kept.
+    await desk.page.locator('.shared', { hasText: 'Info desk' }).locator('a', { hasText: 'Inbox' }).click();
+    await desk.page.locator('.rows a', { hasText: 'Brochure request' }).waitFor();
+    await desk.page.locator('.compose-button').click();
+    await desk.page.locator('#compose-from').waitFor();
+    expect(await desk.page.locator('#compose-from').inputValue()).toBe(t.mailboxes.info.id);
+    await desk.page.locator('#compose-subject').fill('Our brochure');
+    await desk.page.getByRole('button', { name: 'Save draft' }).click();
+    await desk.page.locator('[role="status"]', { hasText: 'Draft saved' }).waitFor();
+    await desk.page.getByRole('button', { name: 'Close' }).click();
+    await desk.page.locator('.folders a', { hasText: 'Drafts' }).first().click();
+    await desk.page.locator('.rows a', { hasText: 'Our brochure' }).waitFor();
 
     // Ann on her phone: list → message → reply to the partner.
     const phone = await newPage(browser, 390, 844);
