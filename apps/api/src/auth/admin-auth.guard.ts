@@ -18,6 +18,23 @@ const PUBLIC_LIBRARY_CONTROLLERS: Function[] = [HealthController];
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** The session cookie, from cookie-parser when the app has it, else from the header itself. */
+function sessionCookieOf(req: AdminRequest): string | undefined {
+  const parsed = (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];
+  if (parsed !== undefined) return parsed;
+  for (const part of (req.header('cookie') ?? '').split(';')) {
+    const [name, ...rest] = part.trim().split('=');
+    if (name === SESSION_COOKIE) {
+      try {
+        return decodeURIComponent(rest.join('='));
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -58,7 +75,7 @@ export class AdminAuthGuard implements CanActivate {
       principal = m ? await this.apiKeys.authenticate(m[1]) : null;
       if (!principal) throw new HttpError(401, 'unauthenticated', 'the API key is not valid (unknown, malformed or revoked)');
     } else {
-      const token = (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];
+      const token = sessionCookieOf(req);
       const session = token ? await this.sessions.lookup(token) : null;
       if (!session) throw new HttpError(401, 'unauthenticated', token ? 'the session has ended; sign in again' : 'sign in first (or send an API key)');
       req.adminSession = session;
