@@ -6,6 +6,7 @@
 // Each front end is typechecked first with its own tsconfig.json (DOM lib, preact JSX).
 //   node infra/scripts/build-web-apps.mjs           build every front end
 //   node infra/scripts/build-web-apps.mjs --check   typecheck only
+//   node infra/scripts/build-web-apps.mjs webmail   only the named app(s)
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const checkOnly = process.argv.includes('--check');
-const apps = readdirSync(join(ROOT, 'apps')).filter((a) => existsSync(join(ROOT, 'apps', a, 'web-app', 'main.tsx')));
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const apps = readdirSync(join(ROOT, 'apps')).filter((a) => existsSync(join(ROOT, 'apps', a, 'web-app', 'main.tsx')) && (!only.length || only.includes(a)));
 
 for (const app of apps) {
   const src = join(ROOT, 'apps', app, 'web-app');
