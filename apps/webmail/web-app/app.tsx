@@ -120,6 +120,19 @@ export function App(props: { session: Session }) {
     setMenuOpen(false);
   }, [pane.kind === 'open' ? pane.open.entryId : pane.kind === 'compose' ? pane.draftId : '', key]);
 
+  // The phone's drawer: focus goes into it when it opens, Escape closes it and returns to the menu button.
+  useEffect(() => {
+    if (!menuOpen) return;
+    (document.querySelector('#sidebar .compose-button') as HTMLElement | null)?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      setMenuOpen(false);
+      (document.querySelector('.menu-button') as HTMLElement | null)?.focus();
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, [menuOpen]);
+
   const goList = () => {
     location.hash = listHash(current);
   };

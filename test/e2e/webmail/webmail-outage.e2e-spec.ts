@@ -271,6 +271,15 @@ describe('webmail in the browser during an outage', () => {
     await phone.page.goto(`${baseUrl}/`);
     await phone.page.locator('.rows a', { hasText: 'Quarterly figures' }).waitFor();
     await phone.page.screenshot({ path: join(shots, 'webmail-phone-inbox.png') });
+    // The folders are in a drawer behind the menu button.
+    expect(await phone.page.locator('#sidebar').isVisible()).toBe(false);
+    await phone.page.getByRole('button', { name: 'Folders and settings' }).click();
+    await phone.page.locator('#sidebar a', { hasText: 'Sent' }).first().click();
+    await phone.page.locator('.list-heading', { hasText: 'Sent' }).waitFor();
+    await phone.page.locator('.rows a', { hasText: 'Re: Visit on Thursday' }).waitFor();
+    await phone.page.getByRole('button', { name: 'Folders and settings' }).click();
+    await phone.page.locator('#sidebar a', { hasText: 'Inbox' }).first().click();
+    await phone.page.locator('.list-heading', { hasText: 'Inbox' }).waitFor();
     await openBySubject(phone.page, 'Visit on Thursday');
     expect(await phone.page.locator('.list-pane').isVisible()).toBe(false); // one pane at a time
     await phone.page.screenshot({ path: join(shots, 'webmail-phone-message.png') });
@@ -316,6 +325,28 @@ describe('webmail in the browser during an outage', () => {
     expect(await bobDesk.page.locator('.rows a', { hasText: 'Lunch today?' }).count()).toBe(0);
     await bobDesk.page.locator('.folders a', { hasText: 'Trash' }).first().click();
     await bobDesk.page.locator('.rows a', { hasText: 'Lunch today?' }).waitFor();
+
+    // The page itself: our scripts only, no inline script, frames only from us, revalidated on every load.
+    const index = await bobDesk.page.request.get(`${baseUrl}/`);
+    expect(index.status()).toBe(200);
+    const csp = index.headers()['content-security-policy'];
+    expect(csp).toMatch(/script-src 'self'(;|$)/);
+    expect(csp).toMatch(/frame-src 'self'(;|$)/);
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+    expect(index.headers()['cache-control']).toMatch(/no-cache/);
+    const html = await index.text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    const script = /<script[^>]*src="(\/assets\/app-[A-Z0-9]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${baseUrl}${script}`);
+    expect([asset.status, asset.headers.get('content-type'), asset.headers.get('cache-control')]).toEqual([200, 'text/javascript; charset=utf-8', 'public, max-age=31536000, immutable']);
+    for (const bad of ['/assets/..%2F..%2Fpackage.json', '/assets/nope.js']) expect((await fetch(`${baseUrl}${bad}`)).status).toBe(404);
+
+    // Signing out ends the session: the webmail sends the browser back to the sign-in page.
+    await bobDesk.page.getByRole('button', { name: 'Sign out' }).click();
+    await bobDesk.page.waitForURL(/\/signin/);
+    await bobDesk.page.goto(`${baseUrl}/`);
+    expect(new URL(bobDesk.page.url()).pathname).toBe('/signin');
 
     expect(deskSeen).toEqual({ errors: [], dialogs: [] });
     expect(phoneSeen).toEqual({ errors: [], dialogs: [] });
