@@ -1,7 +1,8 @@
 import { Client } from 'pg';
 
 /** Tables that belong to the service, not to one tenant; every other table carries tenant_id. */
-const SERVICE_WIDE_TABLES = ['tenants', 'migrations', 'continuity_circuit_breaker'];
+// admin_sessions: a session belongs to an admin user, whose row carries the tenant (operators have none).
+const SERVICE_WIDE_TABLES = ['tenants', 'migrations', 'continuity_circuit_breaker', 'admin_sessions'];
 
 describe('migrations', () => {
   it('created every table of the mail path in this run\'s own database', async () => {
