@@ -209,6 +209,11 @@ describe('webmail in the browser during an outage', () => {
     await inbox.locator('a', { hasText: 'Visit on Thursday' }).focus();
     await desk.page.keyboard.press('Enter');
     await waitFor(async () => (await desk.page.evaluate('document.activeElement && document.activeElement.id')) === 'reader-heading', { what: 'focus on the opened message' });
+    // Opened means read (here only: Exchange keeps its own state); the reader can make it unread again.
+    const visitRow = inbox.locator('li', { hasText: 'Visit on Thursday' });
+    await waitFor(async () => !(await visitRow.getAttribute('class'))?.includes('unread'), { what: 'the opened message shown as read' });
+    await desk.page.getByRole('button', { name: 'Mark unread' }).click();
+    await waitFor(async () => (await visitRow.getAttribute('class'))?.includes('unread'), { what: 'the message shown as unread again' });
 
     // Her reply sent from Exchange before the outage is in Sent.
     await desk.page.locator('.folders a', { hasText: 'Sent' }).first().click();
