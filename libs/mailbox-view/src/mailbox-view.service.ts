@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { HttpError } from '@app/http';
 import { mirrorSearchTsQuery } from '@app/mirror';
 import type { AuthSummary } from '@app/mail-auth';
@@ -77,6 +77,8 @@ const UNIQUE_VIOLATION = '23505';
 const MAX_THREAD_MESSAGES = 500;
 /** Newest entries tested one by one before the full-text index is asked (see search). */
 export const SEARCH_WALK_WINDOW = 2000;
+/** Full-text hits in the tenant up to which the index answers alone (see search). */
+export const SEARCH_HIT_PROBE = 5000;
 
 /**
  * The webmail's reading side of a standby mailbox: folders with counts,
@@ -88,6 +90,8 @@ export const SEARCH_WALK_WINDOW = 2000;
 export class MailboxViewService {
   /** How many of the newest entries a search tests before it asks the index (a field so tests can exercise both ways). */
   searchWalkWindow = SEARCH_WALK_WINDOW;
+  /** How many full-text hits make a word common (see search). */
+  searchHitProbe = SEARCH_HIT_PROBE;
 
   constructor(private readonly ds: DataSource, private readonly access: MailboxAccess) {}
 
@@ -157,61 +161,105 @@ export class MailboxViewService {
    * body, stemmed in English and German (see the indexer's search vector),
    * newest first, in the viewer's mailboxes (or the one named).
    *
-   * Two ways to find the newest matches, each fast where the other is slow:
-   * a common word is found by walking the newest entries of the mailboxes
-   * and testing each message (a few hundred rows give a page); a rare word
-   * by the tenant's full-text index (few matches to join and sort). The walk
-   * goes first over a bounded window; only when the window holds less than a
-   * page of matches does the index answer. Both give the same order, so the
-   * result does not depend on which one answered.
+   * A tenant may hold a million messages, so the plan is chosen by how
+   * common the words are, in three steps that all give the same order:
+   * 1. Ask the tenant's full-text index for at most SEARCH_HIT_PROBE hits.
+   *    Fewer than that (a rare word) is the whole answer: match them against
+   *    the mailboxes' entries.
+   * 2. A common word: walk the newest entries of the mailboxes (a bounded
+   *    window) and test each message; a few hundred rows give a page.
+   * 3. Common in the tenant but rare in these mailboxes: all hits against the
+   *    entries (the slow case, and the rare one).
+   * JIT compilation is off for these statements: it costs more than these
+   * short queries save.
    */
   async search(v: Viewer, q: string, opts: { mailboxId?: string; cursor?: string; limit: number }): Promise<Page<MessageSummary>> {
     const ids = opts.mailboxId ? [(await this.access.require(v, opts.mailboxId)).id] : await this.access.permittedIds(v);
     const c = opts.cursor ? decodeCursor(opts.cursor) : null;
-    const params: unknown[] = [v.tenantId, ids, q, opts.limit + 1];
-    if (c) params.push(c.receivedAt, c.id);
     const after = c ? 'AND (e.received_at, e.id) < ($5::timestamptz, $6::uuid)' : '';
-    // A subquery, not a CTE: its order carries through the join, so the walk stops at the page's last match.
-    const walked: SummaryRow[] = await this.ds.query(
-      `SELECT ${SUMMARY_COLUMNS}
-         FROM (SELECT * FROM mirror_entries e
-                WHERE e.tenant_id = $1 AND e.mailbox_id = ANY($2::uuid[]) AND e.folder <> 'drafts' ${after}
-                ORDER BY e.received_at DESC, e.id DESC
-                LIMIT ${this.searchWalkWindow}) e
-         JOIN messages m ON m.id = e.message_id AND m.tenant_id = e.tenant_id
-        WHERE m.search_vector @@ ${mirrorSearchTsQuery('$3')}
-        ORDER BY e.received_at DESC, e.id DESC
-        LIMIT $4`,
-      params,
-    );
-    if (walked.length > opts.limit || !(await this.windowIsFull(v.tenantId, ids, c))) return pageOf(walked, opts.limit);
-    const rows: SummaryRow[] = await this.ds.query(
-      `WITH hits AS MATERIALIZED (
-         SELECT m.id FROM messages m WHERE m.tenant_id = $1 AND m.search_vector @@ ${mirrorSearchTsQuery('$3')}
-       )
-       SELECT ${SUMMARY_COLUMNS}
-         FROM hits h
-         JOIN mirror_entries e ON e.message_id = h.id
-         JOIN messages m ON m.id = h.id AND m.tenant_id = e.tenant_id
-        WHERE e.tenant_id = $1 AND e.mailbox_id = ANY($2::uuid[]) AND e.folder <> 'drafts' ${after}
-        ORDER BY e.received_at DESC, e.id DESC
-        LIMIT $4`,
-      params,
-    );
-    return pageOf(rows, opts.limit);
+    const tail: unknown[] = c ? [c.receivedAt, c.id] : [];
+    return this.ds.transaction(async (em) => {
+      await em.query(`SET LOCAL jit = off`);
+      // Only the full-text index may answer step 1 (a scan testing every row would read the whole tenant).
+      await em.query(`SET LOCAL enable_seqscan = off`);
+      await em.query(`SET LOCAL enable_indexscan = off`);
+      const hits: { id: string }[] = await em.query(
+        `SELECT m.id FROM messages m WHERE m.tenant_id = $1 AND m.search_vector @@ ${mirrorSearchTsQuery('$2')} LIMIT ${this.searchHitProbe + 1}`,
+        [v.tenantId, q],
+      );
+      await em.query(`SET LOCAL enable_indexscan = on`);
+      if (hits.length <= this.searchHitProbe) {
+        const rows: SummaryRow[] = await em.query(
+          `SELECT ${SUMMARY_COLUMNS}
+             FROM mirror_entries e
+             JOIN messages m ON m.id = e.message_id AND m.tenant_id = e.tenant_id
+            WHERE e.tenant_id = $1 AND e.mailbox_id = ANY($2::uuid[]) AND e.message_id = ANY($3::uuid[]) AND e.folder <> 'drafts' ${after}
+            ORDER BY e.received_at DESC, e.id DESC
+            LIMIT $4`,
+          [v.tenantId, ids, hits.map((h) => h.id), opts.limit + 1, ...tail],
+        );
+        return pageOf(rows, opts.limit);
+      }
+      await em.query(`SET LOCAL enable_seqscan = on`);
+      // Step 2: walk windows of the newest entries, each starting where the last one ended.
+      const found: SummaryRow[] = [];
+      let from = c;
+      for (const size of [this.searchWalkWindow, this.searchWalkWindow * 4]) {
+        const walkAfter = from ? 'AND (e.received_at, e.id) < ($5::timestamptz, $6::uuid)' : '';
+        // A subquery, not a CTE: its order carries through the join, so the walk stops at the page's last match.
+        const walked: SummaryRow[] = await em.query(
+          `SELECT ${SUMMARY_COLUMNS}
+             FROM (SELECT * FROM mirror_entries e
+                    WHERE e.tenant_id = $1 AND e.mailbox_id = ANY($2::uuid[]) AND e.folder <> 'drafts' ${walkAfter}
+                    ORDER BY e.received_at DESC, e.id DESC
+                    LIMIT ${size}) e
+             JOIN messages m ON m.id = e.message_id AND m.tenant_id = e.tenant_id
+            WHERE m.search_vector @@ ${mirrorSearchTsQuery('$3')}
+            ORDER BY e.received_at DESC, e.id DESC
+            LIMIT $4`,
+          [v.tenantId, ids, q, opts.limit + 1 - found.length, ...(from ? [from.receivedAt, from.id] : [])],
+        );
+        found.push(...walked);
+        if (found.length > opts.limit) return pageOf(found, opts.limit);
+        const end = await this.windowEnd(em, v.tenantId, ids, from, size);
+        if (!end) return pageOf(found, opts.limit);
+        from = end;
+      }
+      // Step 3: common in the tenant, rare in these mailboxes: the rest from all the index's hits.
+      await em.query(`SET LOCAL enable_seqscan = off`);
+      const rest: SummaryRow[] = await em.query(
+        `WITH hits AS MATERIALIZED (
+           SELECT m.id FROM messages m WHERE m.tenant_id = $1 AND m.search_vector @@ ${mirrorSearchTsQuery('$3')}
+         ), top AS (
+           SELECT e.id FROM mirror_entries e JOIN hits h ON h.id = e.message_id
+            WHERE e.tenant_id = $1 AND e.mailbox_id = ANY($2::uuid[]) AND e.folder <> 'drafts'
+              AND (e.received_at, e.id) < ($5::timestamptz, $6::uuid)
+            ORDER BY e.received_at DESC, e.id DESC
+            LIMIT $4
+         )
+         SELECT ${SUMMARY_COLUMNS}
+           FROM top t
+           JOIN mirror_entries e ON e.id = t.id
+           JOIN messages m ON m.id = e.message_id AND m.tenant_id = e.tenant_id
+          ORDER BY e.received_at DESC, e.id DESC`,
+        [v.tenantId, ids, q, opts.limit + 1 - found.length, from!.receivedAt, from!.id],
+      );
+      return pageOf([...found, ...rest], opts.limit);
+    });
   }
 
-  /** Whether the search window was full (so older entries were not looked at). */
-  private async windowIsFull(tenantId: string, ids: string[], c: { receivedAt: string; id: string } | null): Promise<boolean> {
-    const r: { n: string }[] = await this.ds.query(
-      `SELECT count(*) AS n FROM (
-         SELECT 1 FROM mirror_entries e
-          WHERE e.tenant_id = $1 AND e.mailbox_id = ANY($2::uuid[]) AND e.folder <> 'drafts'
-                ${c ? 'AND (e.received_at, e.id) < ($3::timestamptz, $4::uuid)' : ''}
-          LIMIT ${this.searchWalkWindow}) w`,
-      c ? [tenantId, ids, c.receivedAt, c.id] : [tenantId, ids],
+  /** The last entry of a window of `size` entries after `from`, as a position; null when fewer entries remain. */
+  private async windowEnd(em: EntityManager, tenantId: string, ids: string[], from: { receivedAt: string; id: string } | null, size: number): Promise<{ receivedAt: string; id: string } | null> {
+    const r: { id: string; at: string }[] = await em.query(
+      `SELECT e.id, to_char(e.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
+         FROM mirror_entries e
+        WHERE e.tenant_id = $1 AND e.mailbox_id = ANY($2::uuid[]) AND e.folder <> 'drafts'
+              ${from ? 'AND (e.received_at, e.id) < ($3::timestamptz, $4::uuid)' : ''}
+        ORDER BY e.received_at DESC, e.id DESC
+        OFFSET ${size - 1} LIMIT 1`,
+      from ? [tenantId, ids, from.receivedAt, from.id] : [tenantId, ids],
     );
-    return Number(r[0].n) >= this.searchWalkWindow;
+    return r.length ? { receivedAt: r[0].at, id: r[0].id } : null;
   }
 
   /** Marks an entry read or unread (the IMAP \Seen flag), here only. */

@@ -14,7 +14,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * - Message lists page by keyset (received_at, id) inside one folder of one
  *   mailbox; unread counts read a partial index of the unread entries only.
  *   Both carry tenant_id (INCLUDE) so the tenant check of every query is
- *   answered from the index and counts stay index-only scans.
+ *   answered from the index and counts stay index-only scans; the page index
+ *   also carries message_id, so search can match a mailbox's entries against
+ *   full-text hits without reading the entries' rows.
  * - Full-text search is always scoped by tenant: a GIN index over
  *   (tenant_id, search_vector) (btree_gin) lets Postgres intersect the
  *   tenant's posting list with the words', instead of matching every
@@ -32,7 +34,7 @@ export class AddWebmailFolders1764500003000 implements MigrationInterface {
         ADD COLUMN trashed_at timestamptz,
         ADD CONSTRAINT mirror_entries_trash_origin_check CHECK ((folder = 'trash') = (trashed_from IS NOT NULL))`);
     await q.query(`DROP INDEX IF EXISTS mirror_entries_list_idx`);
-    await q.query(`CREATE INDEX mirror_entries_page_idx ON mirror_entries (mailbox_id, folder, received_at DESC, id DESC) INCLUDE (tenant_id)`);
+    await q.query(`CREATE INDEX mirror_entries_page_idx ON mirror_entries (mailbox_id, folder, received_at DESC, id DESC) INCLUDE (tenant_id, message_id)`);
     await q.query(`CREATE INDEX mirror_entries_unread_idx ON mirror_entries (mailbox_id, folder) INCLUDE (tenant_id) WHERE NOT ('\\Seen' = ANY (flags))`);
 
     await q.query(`
