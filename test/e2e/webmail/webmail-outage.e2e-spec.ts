@@ -64,6 +64,7 @@ describe('webmail in the browser during an outage', () => {
   const spoofDomain = `${uniqueLabel('bank')}.example`;
   const bodyWord = uniqueLabel('pineapple');
   const shots = screenshotDir();
+  const NEWSLETTERS = 55; // more than the list's page of 50
   const mobiles = { ann: '+4915112340001', bob: '+4915112340002' };
 
   beforeAll(async () => {
@@ -180,6 +181,15 @@ describe('webmail in the browser during an outage', () => {
     await mirrored(ann.id, 'inbox', 'Visit on Thursday');
     await mirrored(ann.id, 'inbox', 'Urgent: new bank details');
     await mirrored(t.mailboxes.info.id, 'inbox', 'Brochure request');
+    // Bob's inbox holds more than a page.
+    for (let i = 0; i < NEWSLETTERS; i += 5) {
+      await Promise.all([0, 1, 2, 3, 4].filter((k) => i + k < NEWSLETTERS).map((k) => inbound(bob.address, `Newsletter ${String(i + k).padStart(2, '0')}`, 'News of the week.')));
+    }
+    await waitFor(
+      async () =>
+        (await withDb((db) => db.query(`SELECT count(*)::int AS n FROM mirror_entries e JOIN messages m ON m.id = e.message_id WHERE e.mailbox_id = $1 AND m.index_state = 'indexed'`, [bob.id]))).rows[0].n >= NEWSLETTERS,
+      { what: "Bob's newsletters indexed", timeoutMs: 60000 },
+    );
     await mirrored(ann.id, 'sent', 'Re: Visit on Thursday');
 
     // Exchange is down: the tenant is switched over and every employee is texted a code.
@@ -311,6 +321,11 @@ describe('webmail in the browser during an outage', () => {
     const bobSeen = watchPage(bobDesk.page, baseUrl);
     await signInWithCode(bobDesk.page, baseUrl, bob.address, bobCode);
     await bobDesk.page.locator('.rows a', { hasText: 'Lunch today?' }).waitFor({ timeout: 30000 });
+    // A page at a time: the rest follows when the reader scrolls to the end (or presses "Load more").
+    expect(await bobDesk.page.locator('.rows li').count()).toBe(50);
+    await bobDesk.page.locator('.more button').scrollIntoViewIfNeeded();
+    await waitFor(async () => (await bobDesk.page.locator('.rows li').count()) === NEWSLETTERS + 1, { what: 'the second page of the list' });
+    expect(await bobDesk.page.locator('.more button').count()).toBe(0);
     await openBySubject(bobDesk.page, 'Lunch today?');
     await waitFor(async () => (await messageText(bobDesk.page))?.includes('The canteen is open'), { what: "the colleague's message body" });
     await bobDesk.page.locator('.attachments a', { hasText: 'menu.txt' }).waitFor();
