@@ -163,9 +163,9 @@ export class MailboxViewService {
    *
    * A tenant may hold a million messages, so the plan is chosen by how
    * common the words are, in three steps that all give the same order:
-   * 1. Ask the tenant's full-text index for at most SEARCH_HIT_PROBE hits.
-   *    Fewer than that (a rare word) is the whole answer: match them against
-   *    the mailboxes' entries.
+   * 1. When the planner's estimate says the words are rare, ask the tenant's
+   *    full-text index for at most SEARCH_HIT_PROBE hits. Fewer than that is
+   *    the whole answer: match them against the mailboxes' entries.
    * 2. A common word: walk the newest entries of the mailboxes (a bounded
    *    window) and test each message; a few hundred rows give a page.
    * 3. Common in the tenant but rare in these mailboxes: all hits against the
@@ -180,15 +180,25 @@ export class MailboxViewService {
     const tail: unknown[] = c ? [c.receivedAt, c.id] : [];
     return this.ds.transaction(async (em) => {
       await em.query(`SET LOCAL jit = off`);
-      // Only the full-text index may answer step 1 (a scan testing every row would read the whole tenant).
-      await em.query(`SET LOCAL enable_seqscan = off`);
-      await em.query(`SET LOCAL enable_indexscan = off`);
-      const hits: { id: string }[] = await em.query(
-        `SELECT m.id FROM messages m WHERE m.tenant_id = $1 AND m.search_vector @@ ${mirrorSearchTsQuery('$2')} LIMIT ${this.searchHitProbe + 1}`,
+      // Step 1 only for words the planner expects to be rare (its estimate costs a plan, no rows read): building
+      // the index's bitmap for a word in half the tenant's mail would cost more than the walk that answers it.
+      const plan: { 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] }[] = await em.query(
+        `EXPLAIN (FORMAT JSON) SELECT 1 FROM messages m WHERE m.tenant_id = $1 AND m.search_vector @@ ${mirrorSearchTsQuery('$2')}`,
         [v.tenantId, q],
       );
-      await em.query(`SET LOCAL enable_indexscan = on`);
-      if (hits.length <= this.searchHitProbe) {
+      const expected = Number(plan[0]?.['QUERY PLAN']?.[0]?.Plan?.['Plan Rows'] ?? Infinity);
+      let hits: { id: string }[] | null = null;
+      if (expected <= this.searchHitProbe) {
+        // Only the full-text index may answer (a scan testing every row would read the whole tenant).
+        await em.query(`SET LOCAL enable_seqscan = off`);
+        await em.query(`SET LOCAL enable_indexscan = off`);
+        hits = await em.query(
+          `SELECT m.id FROM messages m WHERE m.tenant_id = $1 AND m.search_vector @@ ${mirrorSearchTsQuery('$2')} LIMIT ${this.searchHitProbe + 1}`,
+          [v.tenantId, q],
+        );
+        await em.query(`SET LOCAL enable_indexscan = on`);
+      }
+      if (hits && hits.length <= this.searchHitProbe) {
         const rows: SummaryRow[] = await em.query(
           `SELECT ${SUMMARY_COLUMNS}
              FROM mirror_entries e
