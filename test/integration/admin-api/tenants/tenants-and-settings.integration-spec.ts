@@ -155,7 +155,7 @@ describe('admin API: tenants, settings and connectors', () => {
       ['webmail.brandName', { webmail: { brandName: '' } }],
       ['sms.templates.en.credentials', { sms: { templates: { en: { credentials: 'Your code is {code}' } } } }],
       ['sms.templates.de.backToNormal', { sms: { templates: { de: { backToNormal: '{tenant} {code}' } } } }],
-      ['sms.templates', { sms: { templates: { fr: { backToNormal: 'x' } } } }],
+      ['sms.templates.fr', { sms: { templates: { fr: { backToNormal: 'x' } } } }],
       ['sms.sender', { sms: { sender: 'A sender that is far too long' } }],
       ['sms.sender', { sms: { sender: '+0049123' } }],
       ['sms.capPerHour', { sms: { capPerHour: -1 } }],
