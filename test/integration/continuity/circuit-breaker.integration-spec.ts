@@ -37,13 +37,13 @@ describe('continuity circuit breaker', () => {
       ups.push(up);
       tenants.push(await createDetectionTenant(db, { upstreams: [{ host: '127.0.0.1', port: up.port }] }));
     }
-    await waitFor(async () => (await db.query(`SELECT count(*)::int AS n FROM upstream_health WHERE last_ok`))[0].n === 4, { what: 'all four healthy', timeoutMs: 10000 });
+    await waitFor(async () => (await db.query(`SELECT count(*)::int AS n FROM upstream_health WHERE last_ok`))[0].n === 4, { what: 'all four healthy', timeoutMs: 30000 });
 
     // Three of four fail at once: more than half, and at least three.
     const ports = ups.map((u) => u.port);
     await Promise.all(ups.slice(0, 3).map((u) => u.stop()));
-    await waitFor(async () => (await db.query(`SELECT state FROM continuity_circuit_breaker`))[0].state === 'open', { what: 'the breaker to trip', timeoutMs: 10000 });
-    for (const t of tenants.slice(0, 3)) await waitFor(async () => (await healthIn(db, t.id))[0].consecutive_failures >= 6, { what: 'failures well past the threshold', timeoutMs: 20000 });
+    await waitFor(async () => (await db.query(`SELECT state FROM continuity_circuit_breaker`))[0].state === 'open', { what: 'the breaker to trip', timeoutMs: 30000 });
+    for (const t of tenants.slice(0, 3)) await waitFor(async () => (await healthIn(db, t.id))[0].consecutive_failures >= 6, { what: 'failures well past the threshold', timeoutMs: 60000 });
     for (const t of tenants) expect(await modeIn(db, t.id)).toBe('normal');
     const metrics = await worker.app.get(Metrics).registry.getMetricsAsJSON();
     const trips = metrics.find((m) => m.name === 'mc_continuity_breaker_trips_total') as { values: Array<{ value: number }> };
@@ -53,11 +53,11 @@ describe('continuity circuit breaker', () => {
 
     // Two come back: one of four failing is no longer "most", the breaker closes and the one still down is activated.
     for (const port of ports.slice(0, 2)) standins.push(await startStandinUpstream({ port }));
-    await waitFor(async () => (await db.query(`SELECT state FROM continuity_circuit_breaker`))[0].state === 'closed', { what: 'the breaker to close', timeoutMs: 10000 });
-    await waitFor(async () => (await modeIn(db, tenants[2].id)) === 'active', { what: 'the held-back activation', timeoutMs: 10000 });
+    await waitFor(async () => (await db.query(`SELECT state FROM continuity_circuit_breaker`))[0].state === 'closed', { what: 'the breaker to close', timeoutMs: 30000 });
+    await waitFor(async () => (await modeIn(db, tenants[2].id)) === 'active', { what: 'the held-back activation', timeoutMs: 30000 });
     expect((await transitionsIn(db, tenants[2].id)).map((r) => r.event)).toEqual(['upstream-down']);
     for (const t of [tenants[0], tenants[1], tenants[3]]) expect(await modeIn(db, t.id)).toBe('normal');
-  }, 50000);
+  }, 150000);
 
   it('an operator can force the breaker open, which holds activations back regardless of the count', async () => {
     await db.query(`UPDATE continuity_circuit_breaker SET override = 'force-open', reason = 'test'`);
@@ -65,14 +65,14 @@ describe('continuity circuit breaker', () => {
       const up = await startStandinUpstream();
       standins.push(up);
       const t = await createDetectionTenant(db, { upstreams: [{ host: '127.0.0.1', port: up.port }] });
-      await waitFor(async () => (await healthIn(db, t.id))[0]?.last_ok === true, { what: 'a healthy probe', timeoutMs: 10000 });
+      await waitFor(async () => (await healthIn(db, t.id))[0]?.last_ok === true, { what: 'a healthy probe', timeoutMs: 30000 });
       await up.stop();
-      await waitFor(async () => (await healthIn(db, t.id))[0].consecutive_failures >= 5, { what: 'failures past the threshold', timeoutMs: 15000 });
+      await waitFor(async () => (await healthIn(db, t.id))[0].consecutive_failures >= 5, { what: 'failures past the threshold', timeoutMs: 45000 });
       expect(await modeIn(db, t.id)).toBe('normal');
       await db.query(`UPDATE continuity_circuit_breaker SET override = 'auto', reason = ''`);
-      await waitFor(async () => (await modeIn(db, t.id)) === 'active', { what: 'activation once the override is lifted', timeoutMs: 10000 });
+      await waitFor(async () => (await modeIn(db, t.id)) === 'active', { what: 'activation once the override is lifted', timeoutMs: 30000 });
     } finally {
       await db.query(`UPDATE continuity_circuit_breaker SET override = 'auto', reason = ''`);
     }
-  }, 40000);
+  }, 120000);
 });
