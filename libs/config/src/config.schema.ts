@@ -77,6 +77,15 @@ export const configSchema = z.object({
   /** Public base URLs as the outside world reaches them: Twilio's status callbacks and the sign-in links in texts. */
   PUBLIC_API_URL: z.string().url().default('http://localhost:9027'),
   PUBLIC_WEBMAIL_URL: z.string().url().default('http://localhost:9028'),
+  /**
+   * Which proxies in front of apps/api and apps/webmail are trusted to name the client in
+   * X-Forwarded-For (Express 'trust proxy'): per-address sign-in limits and the audit log
+   * need the real client, not the TLS proxy. 'loopback' for a proxy on the same host;
+   * a comma-separated list of addresses or CIDRs otherwise.
+   */
+  TRUST_PROXY: z.string().min(1).default('loopback'),
+  /** Largest JSON body apps/api and apps/webmail read (a webmail draft quoting a long message). */
+  HTTP_JSON_LIMIT_BYTES: int(100 * 1024, 64 * 1024 * 1024, 4 * 1024 * 1024),
   /** `outbox` records texts under DATA_DIR for the demo (refused in production); `twilio` sends them. */
   SMS_DRIVER: z.enum(['outbox', 'twilio']).default('outbox'),
   TWILIO_ACCOUNT_SID: z.string().optional(),
