@@ -43,7 +43,8 @@ export async function startApi(cfg: AppConfig): Promise<RunningApi> {
   const log = app.get<Logger>(LOGGER);
   app.useLogger(new PinoNestLogger(log));
   // Behind a reverse proxy on the same host, req.ip is the client's address (sign-in limits, audit log).
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', cfg.TRUST_PROXY);
+  app.useBodyParser('json', { limit: cfg.HTTP_JSON_LIMIT_BYTES });
   app.use(cookieParser());
   setUpApiDocs(app, cfg);
   await app.listen(cfg.API_HTTP_PORT);

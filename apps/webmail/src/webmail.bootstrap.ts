@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import cookieParser from 'cookie-parser';
 import { AddressInfo } from 'node:net';
@@ -37,10 +38,14 @@ export function securityHeaders(_req: Request, res: Response, next: NextFunction
 
 /** Starts apps/webmail on WEBMAIL_HTTP_PORT and logs the port bound. */
 export async function startWebmail(cfg: AppConfig): Promise<RunningWebmail> {
-  const app = await NestFactory.create(WebmailModule.forConfig(cfg), { bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(WebmailModule.forConfig(cfg), { bufferLogs: true, abortOnError: false });
   const log = app.get<Logger>(LOGGER);
   app.useLogger(new PinoNestLogger(log));
   (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
+  // Behind the TLS proxy, req.ip must be the employee's address: sign-in limits count per client.
+  app.set('trust proxy', cfg.TRUST_PROXY);
+  // A draft that quotes a long message is bigger than Express's 100 kB default.
+  app.useBodyParser('json', { limit: cfg.HTTP_JSON_LIMIT_BYTES });
   app.use(securityHeaders);
   app.use(cookieParser());
   await app.listen(cfg.WEBMAIL_HTTP_PORT);

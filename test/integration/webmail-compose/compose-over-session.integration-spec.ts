@@ -61,4 +61,13 @@ describe('webmail compose behind the session', () => {
       { author_mailbox_id: t.mailboxes.amy.id, from_mailbox_id: t.mailboxes.amy.id, mode: 'new', recipients: 1 },
     ]);
   });
+
+  it('saves a draft bigger than the HTTP default of 100 kB (a reply quoting a long message)', async () => {
+    const amy = await signInEmployee(webmail, { tenantId: t.id, mailboxId: t.mailboxes.amy.id });
+    const text = 'a long thread, quoted\n'.repeat(20_000); // about 440 kB
+    const created = await amy.post('/api/drafts', { to: [{ name: 'Ray', address: t.mailboxes.ray.address }], subject: 'Long', text });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    expect(await rows(`SELECT length(body_text)::int AS n FROM webmail_drafts WHERE id = $1`, [id])).toEqual([{ n: text.length }]);
+  });
 });
