@@ -136,11 +136,14 @@ alive || give_up
 cli="npm run cli --"
 cat <<BANNER
 
-$(say "Mail continuity runs: mx (SMTP 127.0.0.1:$MX_SMTP_PORT), worker, api, webmail ($PUBLIC_WEBMAIL_URL) and a stand-in Exchange (127.0.0.1:$upstream_port).")
+$(say "Mail continuity runs: mx (SMTP 127.0.0.1:$MX_SMTP_PORT), worker, api ($PUBLIC_API_URL), webmail ($PUBLIC_WEBMAIL_URL) and a stand-in Exchange (127.0.0.1:$upstream_port).")
 
   Demo tenant   Demo Corp (slug demo), domain demo.example (verified), admin Dana Admin (+447700900100)
   Mailboxes     alice@demo.example, bob@demo.example, carol@demo.example (each with a mobile number)
   Alias         info@demo.example -> alice     Group  team@demo.example (all three)
+  Console       $PUBLIC_API_URL/console   password demo-console-password for
+                dana@demo.example (tenant admin), victor@demo.example (viewer), operator@continuity.example (operator);
+                the authenticator code: node dist/infra/demo/demo-totp.js
 
 $(say "A tour, in another terminal in this directory (apt-get install swaks if you lack it):")
 
@@ -155,8 +158,10 @@ $(say "A tour, in another terminal in this directory (apt-get install swaks if y
      $cli continuity activate demo --reason "Exchange is down"
 
 3. Employees get credentials by SMS: read the texts, open a sign-in link in a browser
+   (or sign in with address and code at $PUBLIC_WEBMAIL_URL/signin), set a password,
+   and work in the webmail: the mail from step 1 is there; reply, write to bob
      $cli sms outbox
-     (or sign in with address and code at $PUBLIC_WEBMAIL_URL/signin)
+   The console shows the same event: $PUBLIC_API_URL/console (status, texts, readiness, audit log)
 
 4. Mail during the outage is accepted, held for Exchange and mirrored for the webmail
      swaks --server 127.0.0.1:$MX_SMTP_PORT --from someone@example.org --to team@demo.example --header "Subject: during the outage"
