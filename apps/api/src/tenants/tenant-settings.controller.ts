@@ -22,7 +22,7 @@ export class TenantSettingsController {
   @Roles('admin')
   @ApiOperation({ summary: 'Change settings: the fields given are set, null clears a nullable one; sms.templates replaces all templates' })
   async update(@Param('tenantId') tenantId: string, @ZodBody(UpdateSettingsBody) body: UpdateSettingsBody, @CurrentPrincipal() p: Principal): Promise<TenantSettingsView> {
-    const view = await this.settings.update(tenantId, body);
+    const view = await this.settings.update(tenantId, body, p.role === 'operator');
     await this.audit.record(p, tenantId, 'settings.update', tenantId, changedSettings(body));
     return view;
   }

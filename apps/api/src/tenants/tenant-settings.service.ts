@@ -1,3 +1,4 @@
+import { HttpError } from '@app/http';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { checkContinuitySettings, ContinuityService, ContinuitySettingsPatch } from '@app/continuity/continuity.service';
@@ -62,8 +63,14 @@ export class TenantSettingsService {
   }
 
   /** Applies the fields given (null clears a nullable one); both parts are checked before either is written. */
-  async update(tenantId: string, body: UpdateSettingsBody): Promise<TenantSettingsView> {
+  async update(tenantId: string, body: UpdateSettingsBody, byOperator = false): Promise<TenantSettingsView> {
     const tenant = await this.tenants.findTenantById(tenantId);
+    // The hourly cap protects the provider's Twilio spend against SMS pumping: a tenant may
+    // lower it, only an operator may raise it above the service's own cap.
+    const cap = body.sms?.capPerHour;
+    if (!byOperator && typeof cap === 'number' && cap > this.cfg.SMS_TENANT_CAP_PER_HOUR) {
+      throw new HttpError(403, 'sms_cap_above_service_cap', `sms.capPerHour: at most ${this.cfg.SMS_TENANT_CAP_PER_HOUR} texts an hour; ask your provider for a higher cap`);
+    }
     const continuity: ContinuitySettingsPatch | null = body.continuity && Object.keys(body.continuity).length ? checkContinuitySettings(body.continuity) : null;
     const own: TenantSettingsPatch = {
       rollingWindowDays: body.rollingWindowDays,

@@ -172,6 +172,17 @@ describe('admin API: tenants, settings and connectors', () => {
       expect(await tenantRow(tenant.id)).toEqual(before);
     });
 
+    it('lets an admin lower the hourly SMS cap but only an operator raise it above the service cap', async () => {
+      const above = await admin.patch(url(), { sms: { capPerHour: 20_001 } });
+      expect(above.status).toBe(403);
+      expect(above.body).toMatchObject({ code: 'sms_cap_above_service_cap' });
+      expect((await admin.patch(url(), { sms: { capPerHour: 100 } })).body.sms).toMatchObject({ capPerHour: 100, effectiveCapPerHour: 100 });
+      const raised = await operator.patch(url(), { sms: { capPerHour: 50_000 } });
+      expect(raised.status).toBe(200);
+      expect(raised.body.sms).toMatchObject({ capPerHour: 50_000, effectiveCapPerHour: 50_000 });
+      await operator.patch(url(), { sms: { capPerHour: null } });
+    });
+
     it('is read-only for viewers and closed to other tenants and strangers', async () => {
       expect((await viewer.patch(url(), { language: 'en' })).status).toBe(403);
       expect((await anonymous(api).get(url())).status).toBe(401);
