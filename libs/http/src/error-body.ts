@@ -28,7 +28,11 @@ export class HttpError extends Error {
  * logs it and answers 500 without details).
  */
 export function errorBodyOf(e: unknown): ErrorBody | null {
-  if (e instanceof HttpError) return { statusCode: e.statusCode, code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) };
+  if (e instanceof HttpError) {
+    const field = typeof e.details?.field === 'string' ? e.details.field : undefined;
+    const rest = e.details ? Object.fromEntries(Object.entries(e.details).filter(([k]) => k !== 'field')) : {};
+    return { statusCode: e.statusCode, code: e.code, message: e.message, ...(field ? { field } : {}), ...(Object.keys(rest).length ? { details: rest } : {}) };
+  }
   if (e instanceof DirectoryError) return { statusCode: STATUS_OF_KIND[e.kind], code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) };
   if (e instanceof HttpException) {
     const status = e.getStatus();

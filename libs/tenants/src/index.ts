@@ -7,3 +7,4 @@ export * from './domain-verification';
 export * from './tenant-settings';
 export * from './tenants.service';
 export * from './tenants.module';
+export * from './upstream-host-policy';

@@ -1,9 +1,9 @@
 import { Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { ZodBody } from '@app/http';
+import { HttpError, ZodBody } from '@app/http';
 import { ContinuityService } from '@app/continuity/continuity.service';
-import { TenantsService } from '@app/tenants';
+import { TenantsService, upstreamHostProblem } from '@app/tenants';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
 import { AdminAuditService } from '../auth/admin-audit.service';
 import { AddUpstreamBody, TestUpstreamGroupBody, UpdateUpstreamBody, UpstreamGroupBody } from './tenant-resources.schemas';
@@ -71,6 +71,7 @@ export class UpstreamGroupsController {
     @ZodBody(AddUpstreamBody) body: z.infer<typeof AddUpstreamBody>,
     @CurrentPrincipal() p: Principal,
   ): Promise<UpstreamView> {
+    assertHostAllowed(p, body.host);
     const u = upstreamView(await this.tenants.addUpstreamToGroup(tenantId, groupId, body));
     await this.audit.record(p, tenantId, 'upstream.create', u.id, { groupId, host: u.host, port: u.port, priority: u.priority, tlsPolicy: u.tlsPolicy, pinnedCertSha256: u.pinnedCertSha256 });
     return u;
@@ -86,6 +87,7 @@ export class UpstreamGroupsController {
     @ZodBody(UpdateUpstreamBody) body: z.infer<typeof UpdateUpstreamBody>,
     @CurrentPrincipal() p: Principal,
   ): Promise<UpstreamView> {
+    if (body.host !== undefined) assertHostAllowed(p, body.host);
     const u = upstreamView(await this.tenants.updateUpstream(tenantId, groupId, upstreamId, body));
     await this.audit.record(p, tenantId, 'upstream.update', u.id, { groupId, host: u.host, port: u.port, priority: u.priority, tlsPolicy: u.tlsPolicy, pinnedCertSha256: u.pinnedCertSha256 });
     return u;
@@ -115,4 +117,14 @@ export class UpstreamGroupsController {
     await this.audit.record(p, tenantId, 'upstream_group.test', groupId, { ok: result.ok, canaryAddress: result.canaryAddress, results: result.results.map((r) => ({ host: r.host, port: r.port, ok: r.ok, stage: r.stage })) });
     return result;
   }
+}
+
+/**
+ * Tenants name upstreams on the public internet only (see upstreamHostProblem);
+ * an operator may set up a private address for a tenant connected by VPN.
+ */
+function assertHostAllowed(p: Principal, host: string): void {
+  if (p.role === 'operator') return;
+  const problem = upstreamHostProblem(host);
+  if (problem) throw new HttpError(400, 'upstream_host_not_public', `host: ${problem}; upstreams must be reachable from the internet (your provider can set up a private address for a VPN-connected server)`, { field: 'host' });
 }

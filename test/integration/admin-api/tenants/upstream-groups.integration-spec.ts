@@ -15,6 +15,7 @@ describe('admin API: upstream groups and the connection test', () => {
   let tenant: TestTenant;
   let other: TestTenant;
   let admin: ApiClient;
+  let operator: ApiClient;
   let viewer: ApiClient;
   let plain: StandinUpstream;
   let tls: StandinUpstream;
@@ -32,6 +33,7 @@ describe('admin API: upstream groups and the connection test', () => {
     tenant = await createTestTenant({});
     other = await createTestTenant({ upstreams: [{ host: '127.0.0.1', port: plain.port }] });
     admin = await signIn(api, await createAdmin({ role: 'admin', tenantId: tenant.id }));
+    operator = await signIn(api, await createAdmin({ role: 'operator' }));
     viewer = await apiKeyClient(api, tenant.id, 'viewer');
   });
 
@@ -89,9 +91,24 @@ describe('admin API: upstream groups and the connection test', () => {
     expect((await admin.post(base(), { name: 'has space' })).body.field).toBe('name');
   });
 
+  it('keeps tenant admins to hosts on the public internet; an operator may add a private address', async () => {
+    const g = (await admin.post(base(), { name: 'public-only' })).body;
+    for (const host of ['127.0.0.1', '10.1.2.3', '169.254.169.254', '::1', 'localhost', 'redis', 'exchange.internal']) {
+      const refused = await admin.post(`${base()}/${g.id}/upstreams`, { host, port: 25 });
+      expect([host, refused.status, refused.body.code, refused.body.field]).toEqual([host, 400, 'upstream_host_not_public', 'host']);
+    }
+    const ok = await admin.post(`${base()}/${g.id}/upstreams`, { host: 'mail.customer.example', port: 25 });
+    expect(ok.status).toBe(201);
+    const moved = await admin.patch(`${base()}/${g.id}/upstreams/${ok.body.id}`, { host: '192.168.0.10' });
+    expect(moved.body).toMatchObject({ code: 'upstream_host_not_public', field: 'host' });
+    const byOperator = await operator.post(`${base()}/${g.id}/upstreams`, { host: '10.1.2.3', port: 25 });
+    expect(byOperator.status).toBe(201);
+  });
+
   it('tests every upstream of a group now and says how far each got', async () => {
     const g = (await admin.post(base(), { name: 'test-run' })).body;
-    const add = async (body: Record<string, unknown>) => (await admin.post(`${base()}/${g.id}/upstreams`, { host: '127.0.0.1', ...body })).body;
+    // The stand-ins listen on the loopback: only an operator may add such an upstream.
+    const add = async (body: Record<string, unknown>) => (await operator.post(`${base()}/${g.id}/upstreams`, { host: '127.0.0.1', ...body })).body;
     const ok = await add({ port: plain.port, tlsPolicy: 'none', priority: 1 });
     const pinned = await add({ port: tls.port, tlsPolicy: 'pinned', pinnedCertPem: tls.certPem, priority: 2 });
     const badPin = await add({ port: tls.port, tlsPolicy: 'pinned', pinnedCertPem: wrongCert, priority: 3 });
