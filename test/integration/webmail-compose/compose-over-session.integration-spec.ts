@@ -45,6 +45,17 @@ describe('webmail compose behind the session', () => {
     const withFile = (await up.json()) as { attachments: Array<{ id: string }> };
     const download = await amy.get(`/api/drafts/${draft.id}/attachments/${withFile.attachments[0].id}`);
     expect(await download.text()).toBe('step 1\nstep 2\n');
+    expect(download.headers.get('content-disposition')).toBe(`attachment; filename="plan.txt"; filename*=UTF-8''plan.txt`);
+    expect(download.headers.get('content-security-policy')).toContain('sandbox');
+    // A page among the files is still only a download, never rendered by the browser.
+    const page = new FormData();
+    page.append('file', new Blob(['<script>alert(1)</script>'], { type: 'text/html' }), 'invoice.html');
+    const withPage = (await (await amy.post(`/api/drafts/${draft.id}/attachments`, page)).json()) as { attachments: Array<{ id: string; filename: string }> };
+    const pageId = withPage.attachments.find((a) => a.filename === 'invoice.html')!.id;
+    const pageDownload = await amy.get(`/api/drafts/${draft.id}/attachments/${pageId}`);
+    expect(pageDownload.headers.get('content-type')).toBe('application/octet-stream');
+    expect(pageDownload.headers.get('x-content-type-options')).toBe('nosniff');
+    await amy.delete(`/api/drafts/${draft.id}/attachments/${pageId}`);
 
     const sent = await amy.post(`/api/drafts/${draft.id}/send`);
     expect(sent.status).toBe(202);

@@ -1,3 +1,4 @@
+import { attachmentHeaders } from '@app/mailbox-view';
 import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Req, Res } from '@nestjs/common';
 import { ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -56,10 +57,9 @@ export class DraftsController {
   @Get(':id/attachments/:attachmentId')
   async download(@CurrentEmployee() e: Employee, @Param('id') id: string, @Param('attachmentId') attachmentId: string, @Res() res: Response): Promise<void> {
     const { attachment, open } = await this.drafts.openAttachment(e, id, attachmentId);
-    res.setHeader('Content-Type', attachment.contentType);
+    // The same headers as a received message's attachments: a forwarded hostile file stays a download.
+    for (const [name, value] of Object.entries(attachmentHeaders({ contentType: attachment.contentType, filename: attachment.filename }))) res.setHeader(name, value);
     res.setHeader('Content-Length', String(attachment.size));
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(attachment.filename)}`);
     const stream = open();
     stream.on('error', () => res.destroy());
     stream.pipe(res);
