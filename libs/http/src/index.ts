@@ -1,2 +1,3 @@
 export * from './error-body';
 export * from './zod-body';
+export * from './web-app-bundle';
