@@ -372,6 +372,13 @@ export class ContinuityService {
     }
     await this.load(tenantId);
     if (sets.length) await this.ds.query(`UPDATE tenants SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, values);
+    // A shorter probe interval applies at once: probes already scheduled on the old one move up.
+    if (p.probeIntervalSeconds !== undefined) {
+      await this.ds.query(
+        `UPDATE upstream_health SET next_probe_at = LEAST(next_probe_at, COALESCE(last_probed_at, now()) + make_interval(secs => $2)) WHERE tenant_id = $1`,
+        [tenantId, p.probeIntervalSeconds],
+      );
+    }
     return this.load(tenantId);
   }
 

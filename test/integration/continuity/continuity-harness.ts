@@ -99,6 +99,9 @@ export async function createDetectionTenant(db: IsolatedDb, spec: TestTenantSpec
       WHERE id = $1`,
     [t.id, s.policy ?? null, s.upstreamKind ?? 'on-premises', s.probeIntervalSeconds, s.failureThreshold, s.failureWindowSeconds, s.hysteresisSeconds, s.autoSwitchBack ?? false, s.healthyBeforeSwitchBackSeconds ?? 900, s.confirmTimeoutSeconds ?? null, s.canaryAddress ?? null],
   );
+  // The running worker may have probed the new upstream once on the default 30 s interval
+  // before the update above: bring its next probe forward, as the settings API does.
+  await db.query(`UPDATE upstream_health SET next_probe_at = now() WHERE tenant_id = $1`, [t.id]);
   return t;
 }
 

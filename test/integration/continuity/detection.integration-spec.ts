@@ -67,6 +67,16 @@ describe('continuity detection', () => {
     expect(obs.filter((o) => o.source === 'probe' && !o.ok).length).toBeGreaterThanOrEqual(3);
   });
 
+  it('a shorter probe interval set in the settings applies at once, not after the old interval', async () => {
+    const up = await upstream();
+    const t = await createDetectionTenant(db, { upstreams: [{ host: '127.0.0.1', port: up.port }] }, { probeIntervalSeconds: 3600 });
+    await waitHealthy(t.id);
+    const probes = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM upstream_observations WHERE tenant_id = $1 AND source = 'probe'`, [t.id]))[0].n;
+    expect(await probes()).toBe(1); // the next one is an hour away
+    await worker.app.get(ContinuityService).updateSettings(t.id, { probeIntervalSeconds: 1 });
+    await waitFor(async () => (await probes()) >= 2, { what: 'a probe on the new interval', timeoutMs: 30000 });
+  });
+
   it('confirm: asks the admins and waits; an admin confirms', async () => {
     const up = await upstream();
     // Exchange Online tenants default to confirm.
