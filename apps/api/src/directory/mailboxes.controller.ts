@@ -2,7 +2,7 @@ import { Controller, Delete, Get, HttpCode, Param, Patch, Post, Req, Res, Upload
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { z } from 'zod';
 import { HttpError, ZodBody, ZodQuery } from '@app/http';
 import { ImportReport } from '@app/mailboxes';
@@ -12,8 +12,33 @@ import { DirectoryService, MailboxDetail } from './directory.service';
 import { mailboxView, MailboxView } from './directory-views';
 import { CreateMailboxBody, ImportQuery, ListMailboxesQuery, UpdateMailboxBody } from './directory-schemas';
 
-/** A multipart upload larger than this is refused (413); a raw text/csv body is streamed and has no such limit. */
+/** A CSV larger than this is refused (413), as a multipart upload or as a raw text/csv body. */
 export const MAX_IMPORT_UPLOAD_BYTES = 50 * 1024 * 1024;
+
+function tooLarge(): HttpError {
+  return new HttpError(413, 'too_large', `the CSV is larger than ${MAX_IMPORT_UPLOAD_BYTES / 1024 / 1024} MB; split it into several files (importing is idempotent)`);
+}
+
+/** The raw body as a stream that fails once it passes the limit (a body sent without Content-Length). */
+function limitedBody(req: Request): Readable & { overLimit?: boolean } {
+  let seen = 0;
+  const out: Transform & { overLimit?: boolean } = req.pipe(
+    new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        seen += chunk.length;
+        if (seen > MAX_IMPORT_UPLOAD_BYTES) {
+          out.overLimit = true;
+          req.unpipe();
+          req.resume();
+          done(tooLarge());
+          return;
+        }
+        done(null, chunk);
+      },
+    }),
+  );
+  return out;
+}
 
 /** What multer (memory storage, its default) hands over for the uploaded file. */
 interface UploadedCsv {
@@ -104,7 +129,7 @@ export class MailboxesController {
     @CurrentPrincipal() p: Principal,
   ): Promise<ImportReport & { dryRun: boolean }> {
     const t = tenantId.toLowerCase();
-    let input: Readable;
+    let input: Readable & { overLimit?: boolean };
     let source: string;
     if (file) {
       input = Readable.from([file.buffer]);
@@ -112,12 +137,16 @@ export class MailboxesController {
     } else if (req.is('multipart/form-data')) {
       throw new HttpError(400, 'invalid_request', 'file: the multipart body has no field "file"');
     } else if (req.is(CSV_TYPES)) {
-      input = req;
+      if (Number(req.headers['content-length'] ?? 0) > MAX_IMPORT_UPLOAD_BYTES) throw tooLarge();
+      input = limitedBody(req);
       source = 'body';
     } else {
       throw new HttpError(415, 'unsupported_media_type', 'send the CSV as a text/csv body or as the field "file" of a multipart/form-data upload');
     }
-    const report = await this.directory.importCsv(t, input, q.dryRun);
+    // The CSV reader reports a failed stream as unreadable; past the limit it is "too large".
+    const report = await this.directory.importCsv(t, input, q.dryRun).catch((e) => {
+      throw input.overLimit ? tooLarge() : e;
+    });
     if (!q.dryRun) {
       await this.audit.record(p, t, 'mailbox.import', null, { source, rows: report.rows, created: report.created, updated: report.updated, unchanged: report.unchanged, errors: report.errorCount });
     }

@@ -163,6 +163,26 @@ describe('admin API: aliases, groups, shared mailboxes, CSV', () => {
       expect(imports).toHaveLength(2); // the dry run is not a change
     });
 
+    it('refuses a raw CSV body over the size limit, also one sent without Content-Length', async () => {
+      const header = 'address,display_name,mobile,alternate_email\r\n';
+      const big = header + `big@${w.a.domain},${'x'.repeat(1000)},,\r\n`.repeat(52_000); // about 53 MB
+      const declared = await importCsv(big);
+      expect([declared.status, declared.body.code]).toEqual([413, 'too_large']);
+      // Streamed in chunks (no Content-Length): cut off at the limit.
+      const chunks = (function* () {
+        yield Buffer.from(header);
+        const row = Buffer.from(`big@${w.a.domain},${'x'.repeat(1000)},,\r\n`.repeat(1000));
+        for (let i = 0; i < 52; i++) yield row;
+      })();
+      const streamed = await fetch(new URL(`${t}/mailboxes/import?dryRun=true`, w.api.url), {
+        method: 'POST',
+        body: ReadableStream.from(chunks),
+        duplex: 'half',
+        headers: { 'content-type': 'text/csv', cookie: w.adminA.cookie as string, 'x-csrf-token': w.adminA.csrfToken as string },
+      } as RequestInit);
+      expect(streamed.status).toBe(413);
+    });
+
     it('takes a multipart upload too, and refuses other bodies', async () => {
       const form = new FormData();
       form.append('file', new Blob([`address,display_name,mobile,alternate_email\r\nuploaded@${w.a.domain},Up Loaded,,\r\n`], { type: 'text/csv' }), 'people.csv');
