@@ -6,3 +6,4 @@ export * from './credentials.service';
 export * from './credentials-sms.composer';
 export * from './credentials-transition.effect';
 export * from './credentials.module';
+export * from './password-hash';

@@ -1,8 +1,5 @@
-import { Algorithm, hash, verify } from '@node-rs/argon2';
+export { hashPassword, verifyPassword } from '@app/credentials/password-hash';
 import type { Language } from './i18n';
-
-/** OWASP's argon2id baseline (19 MiB, 2 passes). */
-const OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
 export const MIN_PASSWORD_LENGTH = 10;
 export const MAX_PASSWORD_LENGTH = 256;
@@ -25,26 +22,6 @@ const COMMON = new Set([
   'qwer1234', 'asdf1234', 'zaq12wsx', 'q1w2e3r4', 'q1w2e3r4t5', 'aa123456', 'aaaaaaaaaa', 'passwort1', 'password1', 'password123',
   'passwort123', 'lovely', 'jennifer', 'michael', 'thomas', 'andreas', 'stefan', 'daniel', 'sabine', 'nicole', 'charlie',
 ]);
-
-export function hashPassword(password: string): Promise<string> {
-  return hash(password, OPTIONS);
-}
-
-let dummy: Promise<string> | null = null;
-
-/**
- * Checks a password against a stored hash; without a hash (unknown address,
- * no password set yet) a dummy one is verified anyway, so the answer takes as
- * long either way.
- */
-export async function verifyPassword(stored: string | null, password: string): Promise<boolean> {
-  if (!stored) {
-    dummy ??= hashPassword('not a real password, only for timing');
-    await verify(await dummy, password).catch(() => false);
-    return false;
-  }
-  return verify(stored, password).catch(() => false);
-}
 
 export type PasswordProblem = 'too_short' | 'too_long' | 'is_address' | 'too_common' | 'one_character';
 
