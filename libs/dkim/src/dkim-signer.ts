@@ -22,6 +22,9 @@ export function signMessage(input: Readable, keys: SigningKey[], opts: DkimSigne
   const rsa = keys.filter((k) => k.algorithm === 'rsa');
   if (ed.length) {
     const edStream = new DkimSignStream({
+      // Without a fixed signing time mailauth reads the clock twice, and a
+      // second boundary in between publishes a t= other than the one signed.
+      signTime: new Date(),
       signingDomain: ed[0].domain,
       selector: ed[0].selector,
       privateKey: ed[0].privateKeyPem,
