@@ -110,6 +110,32 @@ describe('webmail compose and send', () => {
     expect((await alice.get(`/api/drafts/${draftId}`)).status).toBe(404);
   });
 
+  it('answers a large indexed message from its index and header block: Reply-To honoured, text quoted, forward refused with 413', async () => {
+    const zed = `zed@${dest}`;
+    const desk = `desk-${uniqueLabel('r')}@${dest}`;
+    // Larger than twice the webmail's message limit: a reply must not parse it whole.
+    const filler = 'x'.repeat(76) + '\r\n';
+    const raw = `From: Zed <${zed}>\r\nReply-To: Help desk <${desk}>\r\nTo: ${t.mailboxes.alice.address}\r\nSubject: Big one\r\nDate: Tue, 01 Dec 2026 09:00:00 +0000\r\nMessage-ID: <big-${uniqueLabel('m')}@${dest}>\r\n\r\nHello Alice,\r\n${filler.repeat(Math.ceil((MAX_MESSAGE * 3) / filler.length))}`;
+    const m = await insertTestMessage(t, { raw, mailFrom: zed, recipients: [t.mailboxes.alice.address], mirrorMailboxIds: [t.mailboxes.alice.id] });
+    await withDb(async (db) => {
+      await db.query(`UPDATE deliveries SET state = 'delivered', delivered_at = now() WHERE message_id = $1`, [m.messageId]);
+      // As the indexer leaves it (a message this large is indexed from its text, which the webmail lists and quotes).
+      await db.query(
+        `UPDATE messages SET index_state = 'indexed', indexed_at = now(), from_addr = $2::jsonb, to_addr = $3::jsonb, cc_addr = '[]'::jsonb, subject = 'Big one', body_text = 'Hello Alice, the indexed text.' WHERE id = $1`,
+        [m.messageId, JSON.stringify([{ name: 'Zed', address: zed }]), JSON.stringify([{ name: '', address: t.mailboxes.alice.address }])],
+      );
+    });
+    const alice = as(t, 'alice');
+    const entryId = await entryOf(m.messageId, t.mailboxes.alice.id);
+    const tpl = await alice.post('/api/compose/reply-template', { entryId, mode: 'reply' });
+    expect(tpl.status).toBe(201);
+    expect(tpl.body).toMatchObject({ subject: 'Re: Big one', to: [{ name: 'Help desk', address: desk }] });
+    expect(tpl.body.text).toContain('> Hello Alice, the indexed text.');
+    expect((await alice.del(`/api/drafts/${tpl.body.id}`)).status).toBe(204);
+    const fwd = await alice.post('/api/compose/reply-template', { entryId, mode: 'forward' });
+    expect(fwd).toMatchObject({ status: 413, body: { code: 'message_too_large' } });
+  });
+
   it('refuses what cannot be sent: no recipient, a bad address, and a second send of the same draft', async () => {
     const alice = as(t, 'alice');
     const d = await alice.post('/api/drafts', { subject: 'nobody' });

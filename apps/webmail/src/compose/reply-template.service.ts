@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AddressObject, ParsedMail, simpleParser } from 'mailparser';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { BLOB_STORE, BlobStore } from '@app/blob-store';
+import { BLOB_STORE, BlobStore, readBlobHead } from '@app/blob-store';
 import { HttpError } from '@app/http';
 import type { AddressValue } from '@app/messages';
 import type { Employee } from '../session/employee';
@@ -124,9 +124,11 @@ export class ReplyTemplateService {
   }
 
   /**
-   * The original, parsed from its stored bytes (which also gives Reply-To and
-   * the attachments), with the indexed row as the fallback for a message too
-   * large to parse here.
+   * The original. A reply needs its addresses and text: the indexed row has
+   * them, and only the header block is read from the stored bytes (for
+   * Reply-To), however large the message. A forward needs the attachments,
+   * so the whole message is parsed, up to a size limit. A message not indexed
+   * yet (or that the index could not read) is parsed whole as well.
    */
   private async original(entry: EntryRow, withAttachments: boolean): Promise<Original> {
     const fromRow: Original = {
@@ -142,10 +144,9 @@ export class ReplyTemplateService {
       attachments: [],
     };
     const limit = this.cfg.WEBMAIL_MAX_MESSAGE_BYTES * 2;
-    if (Number(entry.sizeBytes) > limit) {
-      if (withAttachments) throw new HttpError(413, 'message_too_large', `the message is larger than ${megabytes(limit)} and cannot be forwarded from the webmail`);
-      return fromRow;
-    }
+    const tooLarge = Number(entry.sizeBytes) > limit;
+    if (withAttachments && tooLarge) throw new HttpError(413, 'message_too_large', `the message is larger than ${megabytes(limit)} and cannot be forwarded from the webmail`);
+    if (!withAttachments && (entry.bodyText !== null || tooLarge)) return this.withHeaderFields(fromRow, entry.blobKey);
     let parsed: ParsedMail;
     try {
       parsed = await simpleParser(this.blobs.openRead(entry.blobKey), { skipImageLinks: true, skipTextToHtml: true });
@@ -156,20 +157,53 @@ export class ReplyTemplateService {
       for await (const c of this.blobs.openRead(entry.blobKey)) chunks.push(c as Buffer);
       return { ...fromRow, attachments: [{ filename: 'original.eml', contentType: 'message/rfc822', content: Buffer.concat(chunks) }] };
     }
-    const ids = (v: string | string[] | undefined) => (v ? (Array.isArray(v) ? v : v.split(/\s+/)).filter(Boolean) : []);
     return {
-      from: fromRow.from.length ? fromRow.from : parsedRecipients(parsed.from),
-      replyTo: parsedRecipients(parsed.replyTo),
-      to: fromRow.to.length ? fromRow.to : parsedRecipients(parsed.to),
-      cc: fromRow.cc.length ? fromRow.cc : parsedRecipients(parsed.cc),
-      subject: fromRow.subject ?? parsed.subject ?? null,
+      ...merged(fromRow, parsed),
       date: entry.headerDate ?? parsed.date ?? entry.receivedAt,
-      messageId: fromRow.messageId ?? parsed.messageId ?? null,
-      references: fromRow.references.length ? fromRow.references : ids(parsed.references),
       text: parsed.text ?? fromRow.text,
       attachments: withAttachments
         ? parsed.attachments.filter((a) => !a.related).map((a) => ({ filename: a.filename ?? 'attachment', contentType: a.contentType || 'application/octet-stream', content: a.content }))
         : [],
     };
   }
+
+  /** The indexed fields completed from the header block alone (Reply-To is not indexed). */
+  private async withHeaderFields(fromRow: Original, blobKey: string): Promise<Original> {
+    const head = await readBlobHead(this.blobs, blobKey, HEADER_LIMIT);
+    const end = headerEnd(head);
+    if (end < 0) return fromRow;
+    try {
+      const parsed = await simpleParser(head.subarray(0, end), { skipImageLinks: true, skipTextToHtml: true });
+      return merged(fromRow, parsed);
+    } catch {
+      return fromRow;
+    }
+  }
+}
+
+/** The header block of a message is read up to this size when only headers are needed. */
+const HEADER_LIMIT = 256 * 1024;
+
+/** Offset just past the blank line that ends the header block, with that blank line; -1 when it is not within `head`. */
+function headerEnd(head: Buffer): number {
+  const crlf = head.indexOf('\r\n\r\n');
+  const lf = head.indexOf('\n\n');
+  if (crlf < 0 && lf < 0) return -1;
+  if (crlf >= 0 && (lf < 0 || crlf <= lf)) return crlf + 4;
+  return lf + 2;
+}
+
+/** What the index holds, with the parser's view where the index has nothing. */
+function merged(fromRow: Original, parsed: ParsedMail): Original {
+  const ids = (v: string | string[] | undefined) => (v ? (Array.isArray(v) ? v : v.split(/\s+/)).filter(Boolean) : []);
+  return {
+    ...fromRow,
+    from: fromRow.from.length ? fromRow.from : parsedRecipients(parsed.from),
+    replyTo: parsedRecipients(parsed.replyTo),
+    to: fromRow.to.length ? fromRow.to : parsedRecipients(parsed.to),
+    cc: fromRow.cc.length ? fromRow.cc : parsedRecipients(parsed.cc),
+    subject: fromRow.subject ?? parsed.subject ?? null,
+    messageId: fromRow.messageId ?? parsed.messageId ?? null,
+    references: fromRow.references.length ? fromRow.references : ids(parsed.references),
+  };
 }
