@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { errorBodyOf, HttpError } from '@app/http';
 import { LOGGER, Logger } from '@app/observability';
-import { CredentialError, CredentialsService, CredentialsStore, linkTokenHmac } from '@app/credentials';
+import { CODE_REFUSED_MESSAGE, CredentialError, CredentialsService, CredentialsStore, linkTokenHmac } from '@app/credentials';
 import { wantsJson } from './http-error.filter';
 import { Branding, closedPage, errorPage, linkConfirmPage, requestedPage, setPasswordPage, signinPage } from './signin-pages';
 import { SigninRateLimiter } from './signin-rate-limiter';
@@ -151,7 +151,7 @@ export class SigninController {
   private async afterCredential(req: Request, res: Response, lang: Language, tenantId: string, mailboxId: string, address: string, method: 'code' | 'link'): Promise<void> {
     const access = await this.access.ofTenant(tenantId);
     if (!access || !mailboxOpen(access, mailboxId)) throw closed();
-    if (!(await this.accounts.mailbox(tenantId, mailboxId))) throw new CredentialError('credential_invalid', 'the address or the code is not right');
+    if (!(await this.accounts.mailbox(tenantId, mailboxId))) throw new CredentialError('credential_invalid', CODE_REFUSED_MESSAGE);
     const ticket = await this.tickets.create({ tenantId, mailboxId, address, method });
     setSetupCookie(res, ticket, this.cfg.PUBLIC_WEBMAIL_URL);
     this.logger.info({ tenantId, mailboxId, via: method }, 'webmail credential accepted; password next');
@@ -242,6 +242,7 @@ export class SigninController {
     const address = str(req.body?.address).trim().toLowerCase();
     const tenant = await this.tenantOfAddress(address);
     const lang = tenant?.language ?? browserLanguage(req);
+    let send = false;
     await this.answer(req, res, lang, async () => {
       checkSigninCsrf(req);
       if (!address || address.length > 320 || !address.includes('@')) throw new CredentialError('invalid_request', 'an e-mail address is required');
@@ -253,12 +254,15 @@ export class SigninController {
       } else if (tenant && !(await this.openForAddress(tenant, address))) {
         this.logger.info({ tenantId: tenant.tenantId }, 'credential request while the webmail is closed; nothing sent');
       } else {
-        await this.credentials.requestBySelf(address).catch((e) => this.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'credential request failed'));
+        send = true;
       }
       const message = lang === 'de' ? NEUTRAL_REQUEST_ANSWER_DE : NEUTRAL_REQUEST_ANSWER;
       if (wantsJson(req)) res.status(202).json({ status: 'accepted', message });
       else res.status(202).type('html').send(requestedPage(message, lang));
     });
+    // Only after the answer has gone: issuing, queueing the text and storing the e-mail take time
+    // for a known address only, and how long the answer took must not tell whether it exists.
+    if (send) await this.credentials.requestBySelf(address).catch((e) => this.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'credential request failed'));
   }
 
   // ------------------------------------------------------------------ helpers

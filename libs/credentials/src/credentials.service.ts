@@ -8,6 +8,13 @@ import { credentialsEmail, CredentialReason } from './credential-texts';
 import { CredentialError } from './credentials.errors';
 import { CredentialsStore } from './credentials.store';
 
+/** Stands in for a mailbox id when the address is unknown, so an unknown address costs the same HMAC as a known one. */
+const NO_MAILBOX = '00000000-0000-0000-0000-000000000000';
+
+/** The one answer to a code that does not sign in, whatever the reason (see redeem). */
+export const CODE_REFUSED_MESSAGE = 'the address or the code is not right, or the code is no longer valid; ask for a new code';
+const codeRefused = () => new CredentialError('credential_invalid', CODE_REFUSED_MESSAGE);
+
 type CredentialsConfig = Pick<AppConfig, 'CREDENTIAL_HMAC_SECRET' | 'CREDENTIAL_LIFETIME_HOURS' | 'CREDENTIAL_MAX_ATTEMPTS' | 'PUBLIC_WEBMAIL_URL'>;
 
 /** A fresh credential. The plaintext exists only in this object, on its way into one text or mail. */
@@ -65,28 +72,27 @@ export class CredentialsService {
     return this.store.supersede(credentialId);
   }
 
-  /** Signs in with address and code. Wrong codes count; after the maximum the credential is locked until a new one is sent. */
+  /**
+   * Signs in with address and code. Wrong codes count against every live
+   * credential of the mailbox; after the maximum a credential is locked until
+   * a new one is sent. Every code that does not sign in gets one answer —
+   * unknown address, no code sent, a code expired, used, superseded or locked,
+   * or a wrong guess at a live one — so the answer never tells whether an
+   * address exists or has a code outstanding (which would also tell that its
+   * tenant is in an outage).
+   */
   async redeem(address: string, code: string): Promise<RedeemedCredential> {
     const max = this.cfg.CREDENTIAL_MAX_ATTEMPTS;
     const mailbox = address ? await this.store.activeMailbox(address) : null;
-    if (!mailbox) throw new CredentialError('credential_invalid', 'the address or the code is not right');
-    const live = await this.store.countAttempt(mailbox.id, max);
-    if (!live.length) {
-      const newest = await this.store.newestUnused(mailbox.id);
-      if (newest?.expired) throw new CredentialError('credential_expired', 'this code has expired; ask for a new one');
-      if (newest && newest.attempts >= max) throw new CredentialError('credential_locked', 'too many wrong codes; ask for a new one');
-      throw new CredentialError('credential_invalid', 'the address or the code is not right');
-    }
-    const expected = codeHmac(this.secret, mailbox.id, normalizeCode(code));
+    const live = mailbox ? await this.store.countAttempt(mailbox.id, max) : [];
+    // The HMAC is computed for unknown addresses too: the same work whatever the address.
+    const expected = codeHmac(this.secret, mailbox?.id ?? NO_MAILBOX, normalizeCode(code));
     // Compare with every live credential (SMS and e-mail), without stopping early.
     let match: string | null = null;
     for (const c of live) if (hmacEquals(c.codeHmac, expected)) match = c.id;
-    if (!match) {
-      const newest = await this.store.newestUnused(mailbox.id);
-      if (newest && newest.attempts >= max) throw new CredentialError('credential_locked', 'too many wrong codes; ask for a new one');
-      throw new CredentialError('credential_invalid', 'the address or the code is not right', { attemptsLeft: newest ? Math.max(0, max - newest.attempts) : 0 });
-    }
+    if (!mailbox || !match) throw codeRefused();
     const used = await this.store.markUsed(match, max);
+    // Only the right code gets here: a concurrent sign-in with the same code won the race.
     if (!used) throw new CredentialError('credential_used', 'this code has already been used');
     this.logger.info({ tenantId: used.tenantId, mailboxId: used.mailboxId, credentialId: used.id, via: 'code' }, 'credential redeemed');
     return { credentialId: used.id, tenantId: used.tenantId, mailboxId: used.mailboxId, address: mailbox.address };

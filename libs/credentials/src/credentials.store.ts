@@ -62,16 +62,6 @@ export class CredentialsStore {
     );
   }
 
-  /** The newest unused credential of a mailbox, to say why nothing was usable. */
-  async newestUnused(mailboxId: string): Promise<{ expired: boolean; attempts: number } | null> {
-    const rows = await this.ds.query(
-      `SELECT expires_at <= now() AS expired, attempts FROM credentials WHERE mailbox_id = $1 AND used_at IS NULL AND superseded_at IS NULL
-        ORDER BY created_at DESC LIMIT 1`,
-      [mailboxId],
-    );
-    return rows[0] ?? null;
-  }
-
   async byLinkTokenHmac(linkTokenHmac: string): Promise<CredentialState | null> {
     const rows = await this.ds.query(
       `SELECT c.id, c.tenant_id AS "tenantId", c.mailbox_id AS "mailboxId", m.address, c.link_token_hmac AS "linkTokenHmac",
