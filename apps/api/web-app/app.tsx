@@ -10,9 +10,11 @@ import { AuditView } from './audit';
 import { QueueView } from './queue';
 import { SettingsView } from './settings';
 import { AccessView } from './access';
+import { ScimTokensView } from './scim';
+import { AccountView } from './account';
 
-type Section = 'dashboard' | 'mailboxes' | 'readiness' | 'audit' | 'queue' | 'settings' | 'access';
-const SECTIONS: Section[] = ['dashboard', 'mailboxes', 'readiness', 'audit', 'queue', 'settings', 'access'];
+type Section = 'dashboard' | 'mailboxes' | 'readiness' | 'audit' | 'queue' | 'settings' | 'access' | 'scim' | 'account';
+const SECTIONS: Section[] = ['dashboard', 'mailboxes', 'readiness', 'audit', 'queue', 'settings', 'access', 'scim', 'account'];
 
 /** `#/<tenantId>/<section>`: bookmarkable, and the server needs only one page. */
 function parseHash(): { tenantId: string | null; section: Section } {
@@ -91,7 +93,8 @@ function Shell({ session, langButton, onSignedOut }: { session: SessionView; lan
     onSignedOut();
   };
   const canChange = session.user.role !== 'viewer';
-  const sections = SECTIONS.filter((s) => (s !== 'queue' || session.user.role === 'operator') && (s !== 'access' || canChange));
+  // Viewers cannot read API keys or SCIM tokens (the API refuses them), so the console does not offer them.
+  const sections = SECTIONS.filter((s) => (s !== 'queue' || session.user.role === 'operator') && ((s !== 'access' && s !== 'scim') || canChange));
 
   return (
     <div class="shell">
@@ -127,7 +130,7 @@ function Shell({ session, langButton, onSignedOut }: { session: SessionView; lan
       </nav>
       <main id="main" tabIndex={-1}>
         {error && <p class="error" role="alert">{t('error.generic', { message: error })}</p>}
-        {!tenant && !error && <p>{t('loading')}</p>}
+        {!tenant && !error && route.section !== 'account' && <p>{t('loading')}</p>}
         {tenant && route.section === 'dashboard' && <Dashboard key={tenant.id} tenant={tenant} canChange={canChange} goReadiness={() => go('readiness')} />}
         {tenant && route.section === 'mailboxes' && <Mailboxes key={tenant.id} tenant={tenant} canChange={canChange} />}
         {tenant && route.section === 'readiness' && <ReadinessView key={tenant.id} tenant={tenant} />}
@@ -135,6 +138,8 @@ function Shell({ session, langButton, onSignedOut }: { session: SessionView; lan
         {tenant && route.section === 'queue' && <QueueView key={tenant.id} tenant={tenant} isOperator={session.user.role === 'operator'} />}
         {tenant && route.section === 'settings' && <SettingsView key={tenant.id} tenant={tenant} canChange={canChange} />}
         {tenant && route.section === 'access' && canChange && <AccessView key={tenant.id} tenant={tenant} isOperator={session.user.role === 'operator'} />}
+        {tenant && route.section === 'scim' && (canChange ? <ScimTokensView key={tenant.id} tenant={tenant} /> : <p class="muted">{t('scim.adminsOnly')}</p>)}
+        {route.section === 'account' && <AccountView session={session} />}
       </main>
     </div>
   );

@@ -1,13 +1,19 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, post } from './api';
 import { t } from './i18n';
 import type { SessionView } from './types';
+import { QrCode } from './qr';
 
 /** Password, then the TOTP code (or enrolment of an authenticator app the first time). */
 export function SignIn({ session, onSession, langButton }: { session: SessionView | null; onSession: (s: SessionView) => void; langButton: preact.JSX.Element }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [enrolment, setEnrolment] = useState<{ secret: string; otpauthUrl: string } | null>(null);
+  const scanRef = useRef<HTMLParagraphElement>(null);
+  // The button that showed the key is gone: start reading (and tabbing) at the instructions.
+  useEffect(() => {
+    if (enrolment) scanRef.current?.focus();
+  }, [enrolment]);
 
   const run = async (fn: () => Promise<void>) => {
     setBusy(true);
@@ -86,8 +92,14 @@ export function SignIn({ session, onSession, langButton }: { session: SessionVie
               </button>
             ) : (
               <>
+                <p id="enrol-scan" tabIndex={-1} ref={scanRef}>{t('enrol.scan')}</p>
+                <figure class="qr-figure">
+                  <QrCode text={enrolment.otpauthUrl} label={t('enrol.qrLabel')} testId="totp-qr" />
+                </figure>
                 <p>
-                  {t('enrol.key')}: <code class="secret">{enrolment.secret.replace(/(.{4})/g, '$1 ').trim()}</code>
+                  {t('enrol.manual')}
+                  <br />
+                  {t('enrol.key')}: <code class="secret" data-testid="totp-secret">{enrolment.secret.replace(/(.{4})/g, '$1 ').trim()}</code>
                 </p>
                 <p>
                   <a href={enrolment.otpauthUrl}>{t('enrol.link')}</a>

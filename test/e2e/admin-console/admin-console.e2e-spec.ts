@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { authenticator } from 'otplib';
+import { create as createQr } from 'qrcode';
 import type { Browser, Page } from 'playwright-core';
 import { createTestTenant, insertTestMessage, TestTenant, waitFor, withDb } from '../../support/factories';
 import { AppProcess, freePort } from '../../support/processes';
@@ -59,6 +60,8 @@ describe('admin console in a browser', () => {
       STATIC_ROUTES: '*=127.0.0.1:9',
       // Tenants of other test files have dead upstreams; this test is not about the circuit breaker.
       BREAKER_MIN_FAILING_TENANTS: '1000000',
+      // Every sign-in of this file comes from 127.0.0.1; the limit has tests of its own.
+      ADMIN_LOGIN_ATTEMPTS_PER_IP: '1000',
     };
     for (const app of ['api', 'worker']) procs.push(new AppProcess(`dist/apps/${app}/src/main.js`, env, app).start());
     await Promise.all(procs.map((p) => p.waitForLog(/"msg":"listening"/, 120_000)));
@@ -87,15 +90,22 @@ describe('admin console in a browser', () => {
     await exchange?.stop();
   });
 
-  async function signIn(page: Page): Promise<void> {
+  async function signIn(page: Page, who: TestAdmin = admin, password = who.password): Promise<void> {
+    // A code is accepted once; the tests sign in more often than every 30 s.
+    await withDb((db) => db.query(`UPDATE admin_users SET totp_last_step = NULL WHERE id = $1`, [who.id]));
     await page.goto(`${base}/`);
-    await page.getByLabel('E-mail address').fill(admin.email);
-    await page.getByLabel('Password').fill(admin.password);
+    await page.getByLabel('E-mail address').fill(who.email);
+    await page.getByLabel('Password', { exact: true }).fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByLabel('6-digit code').fill(authenticator.generate(admin.totpSecret!));
+    await page.getByLabel('6-digit code').fill(authenticator.generate(who.totpSecret!));
     await page.getByRole('button', { name: 'Confirm' }).click();
     await page.getByTestId('mode').waitFor();
   }
+
+  /** Console errors the browser reports for answers a test asked for on purpose. */
+  const unexpected = (errors: string[], expected: RegExp[] = []) =>
+    errors.filter((e) => ![/status of 401 .*\/api\/auth\/(session|login)\)$/, ...expected].some((re) => re.test(e)));
+  const scimUsers = (token: string) => fetch(`${base}/scim/v2/Users`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
 
   it('signs in with password and TOTP, activates after typing the tenant name, follows the texts, ends the event and shows the report', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
@@ -238,6 +248,214 @@ describe('admin console in a browser', () => {
     await page.getByRole('link', { name: 'Protokoll', exact: true }).click();
     await page.getByRole('cell', { name: 'mailbox.import' }).first().waitFor();
     expect(seen.errors.filter((e) => !/status of 401 .*\/api\/auth\/(session|login)\)$/.test(e))).toEqual([]);
+    await context.close();
+  });
+
+  it('makes a SCIM token that is shown once with the base URL and works, revokes it only after confirming; viewers are not offered the page', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+    const page = await context.newPage();
+    const seen = watchPage(page, base);
+    await signIn(page);
+    await page.getByRole('link', { name: 'SCIM', exact: true }).click();
+    await page.getByRole('heading', { name: 'SCIM provisioning (Entra ID, Okta)' }).waitFor();
+
+    await page.getByLabel('Name of the token (for example the identity provider)').fill('Entra ID');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const created = page.getByTestId('scim-created');
+    await created.getByText('Copy the token now: it is shown only this once.').waitFor();
+    const secret = await page.getByLabel('Secret token', { exact: true }).inputValue();
+    expect(secret).toMatch(/^mcscim_[A-Za-z0-9_-]{43}$/);
+    expect(await page.getByLabel('SCIM base URL', { exact: true }).inputValue()).toBe(`${base}/scim/v2`);
+    // The focus lands on the one-time panel, and the copy button puts the token on the clipboard.
+    expect(await page.evaluate(`document.activeElement?.getAttribute('data-testid')`)).toBe('scim-created');
+    await page.getByRole('button', { name: 'Copy: Secret token' }).click();
+    await created.getByText('Copied.').waitFor();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(secret);
+    expect(await scimUsers(secret)).toBe(200);
+    expect(await a11yProblems(page)).toEqual([]);
+
+    // The list names it without the secret; once hidden, or after a reload, the secret is nowhere on the page.
+    const row = page.getByTestId('scim-tokens').getByRole('row').filter({ hasText: 'Entra ID' });
+    await row.getByText(`${secret.slice(0, 13)}…`).waitFor();
+    await page.getByRole('button', { name: 'I have copied it: hide the token' }).click();
+    await created.waitFor({ state: 'detached' });
+    expect(await page.content()).not.toContain(secret);
+    await page.reload();
+    await row.waitFor();
+    expect(await page.content()).not.toContain(secret);
+
+    // Revoking asks first: cancelling keeps the token working.
+    await row.getByRole('button', { name: 'Revoke: Entra ID' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Revoke the token "Entra ID"?' });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await scimUsers(secret)).toBe(200);
+    await row.getByRole('button', { name: 'Revoke: Entra ID' }).click();
+    await dialog.getByRole('button', { name: 'Revoke token' }).click();
+    await page.getByRole('status').filter({ hasText: 'Token "Entra ID" is revoked.' }).waitFor();
+    await row.getByText(/^revoked /).waitFor();
+    expect(await row.getByRole('button').count()).toBe(0);
+    expect(await scimUsers(secret)).toBe(401);
+    const audit = await withDb((db) => db.query(`SELECT action FROM admin_audit_log WHERE tenant_id = $1 AND action LIKE 'scim_token.%' ORDER BY id`, [tenant.id]));
+    expect(audit.rows.map((r: { action: string }) => r.action)).toEqual(['scim_token.create', 'scim_token.revoke']);
+
+    // On a phone, with a new token on screen, nothing is wider than the screen; in German too.
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'de-DE', isMobile: true, hasTouch: true });
+    const phonePage = await phone.newPage();
+    await withDb((db) => db.query(`UPDATE admin_users SET totp_last_step = NULL WHERE id = $1`, [admin.id]));
+    await phonePage.goto(`${base}/console/#/${tenant.id}/scim`);
+    await phonePage.getByLabel('E-Mail-Adresse').fill(admin.email);
+    await phonePage.getByLabel('Passwort').fill(admin.password);
+    await phonePage.getByRole('button', { name: 'Anmelden' }).click();
+    await phonePage.getByLabel('6-stelliger Code').fill(authenticator.generate(admin.totpSecret!));
+    await phonePage.getByRole('button', { name: 'Bestätigen' }).click();
+    await phonePage.getByRole('heading', { name: 'SCIM-Bereitstellung (Entra ID, Okta)' }).waitFor();
+    await phonePage.getByLabel('Name des Tokens (z. B. der Identitätsanbieter)').fill('Okta');
+    await phonePage.getByRole('button', { name: 'Token erzeugen' }).click();
+    await phonePage.getByText('Kopieren Sie das Token jetzt: es wird nur dieses eine Mal angezeigt.').waitFor();
+    const okta = await phonePage.getByLabel('Geheimes Token', { exact: true }).inputValue();
+    expect(await scimUsers(okta)).toBe(200);
+    expect(await phonePage.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    expect(await a11yProblems(phonePage)).toEqual([]);
+    await phonePage.screenshot({ path: join(screenshotDir(), 'admin-scim-token-phone.png'), fullPage: true });
+    await phone.close();
+
+    // A viewer cannot read the tokens (the API says 403), so the console offers no SCIM page.
+    const viewer = await createAdmin({ role: 'viewer', tenantId: tenant.id, name: 'Vera Viewer' });
+    const viewerContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+    const viewerPage = await viewerContext.newPage();
+    await signIn(viewerPage, viewer);
+    expect(await viewerPage.getByRole('link', { name: 'SCIM', exact: true }).count()).toBe(0);
+    await viewerPage.goto(`${base}/console/#/${tenant.id}/scim`);
+    await viewerPage.getByText('Only the tenant’s admins manage SCIM tokens.').waitFor();
+    expect(await viewerPage.evaluate(`fetch('/api/tenants/${tenant.id}/scim-tokens').then((r) => r.status)`)).toBe(403);
+    await viewerContext.close();
+    expect(unexpected(seen.errors)).toEqual([]);
+    await context.close();
+  });
+
+  it('changes the password with the server naming what is wrong, ends the other sessions, and the new password signs in', async () => {
+    const who = await createAdmin({ role: 'admin', tenantId: tenant.id, name: 'Paul Password' });
+    const newPassword = 'four words make a passphrase';
+    // A second session of the same account, in another browser.
+    const other = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+    const otherPage = await other.newPage();
+    await signIn(otherPage, who);
+
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB', isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    const seen = watchPage(page, base);
+    await signIn(page, who);
+    await page.getByRole('link', { name: 'Your account' }).click();
+    const form = page.getByRole('form', { name: 'Change your password' });
+    await form.waitFor();
+    await page.getByText('every other session of your account (other browsers and devices) is signed out', { exact: false }).waitFor();
+    await form.getByText('At least 12 characters, at most 256.').waitFor();
+    const current = form.getByLabel('Current password');
+    const fresh = form.getByLabel('New password', { exact: true });
+    const again = form.getByLabel('New password again');
+    const submit = form.getByRole('button', { name: 'Change password' });
+    const alert = form.getByRole('alert');
+
+    // The server's reasons, each in the reader's words.
+    await current.fill('not my password at all');
+    await fresh.fill(newPassword);
+    await again.fill(newPassword);
+    await submit.click();
+    await alert.filter({ hasText: 'The current password is wrong.' }).waitFor();
+    expect(await current.getAttribute('aria-invalid')).toBe('true');
+    await current.fill(who.password);
+    await fresh.fill('too short');
+    await again.fill('too short');
+    await submit.click();
+    await alert.filter({ hasText: 'The new password is too short: it needs at least 12 characters.' }).waitFor();
+    await fresh.fill('x'.repeat(20));
+    await again.fill('x'.repeat(20));
+    await submit.click();
+    await alert.filter({ hasText: 'The new password must not be one character repeated.' }).waitFor();
+    // Two different new passwords never reach the server.
+    await fresh.fill(newPassword);
+    await again.fill(`${newPassword}!`);
+    await submit.click();
+    await alert.filter({ hasText: 'The two new passwords are not the same.' }).waitFor();
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    expect(await a11yProblems(page)).toEqual([]);
+    await page.screenshot({ path: join(screenshotDir(), 'admin-password-phone.png'), fullPage: true });
+
+    await again.fill(newPassword);
+    await submit.click();
+    await form.getByRole('status').filter({ hasText: 'Your password is changed.' }).waitFor();
+    expect(await current.inputValue()).toBe('');
+    const audit = await withDb((db) => db.query(`SELECT count(*)::int AS n FROM admin_audit_log WHERE action = 'auth.password_changed' AND target = $1`, [who.id]));
+    expect(audit.rows[0].n).toBe(1);
+
+    // This session goes on; the other one is signed out.
+    await page.getByRole('link', { name: 'Status' }).click();
+    await page.getByTestId('mode').waitFor();
+    await otherPage.reload();
+    await otherPage.getByRole('heading', { name: 'Sign in to the admin console' }).waitFor();
+
+    // The old password is refused, the new one signs in.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('E-mail address').fill(who.email);
+    await page.getByLabel('Password', { exact: true }).fill(who.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('The e-mail address or the password is wrong.').waitFor();
+    await signIn(page, who, newPassword);
+    await page.getByTestId('mode').waitFor();
+    expect(unexpected(seen.errors, [/status of (400|403) .*\/api\/auth\/password\)$/])).toEqual([]);
+    await other.close();
+    await context.close();
+  });
+
+  it('shows a QR code of the otpauth URI beside the setup key at enrolment, drawn in the page, and the app code it leads to finishes enrolment', async () => {
+    const fresh = await createAdmin({ role: 'admin', tenantId: tenant.id, name: 'Nina New', totp: false });
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB', isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    const seen = watchPage(page, base);
+    const elsewhere: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(`${base}/`) && !r.url().startsWith('data:')) elsewhere.push(r.url());
+    });
+    await page.goto(`${base}/console/`);
+    await page.getByLabel('E-mail address').fill(fresh.email);
+    await page.getByLabel('Password', { exact: true }).fill(fresh.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Set up your authenticator app' }).waitFor();
+    await page.getByRole('button', { name: 'Show the QR code and setup key' }).click();
+
+    const qr = page.getByRole('img', { name: 'QR code for your authenticator app' });
+    await qr.waitFor();
+    const otpauth = (await page.getByRole('link', { name: 'Or open this link on your phone' }).getAttribute('href'))!;
+    expect(otpauth).toMatch(/^otpauth:\/\/totp\//);
+    const secret = (await page.getByTestId('totp-secret').textContent())!.replace(/\s+/g, '');
+    expect(new URL(otpauth).searchParams.get('secret')).toBe(secret);
+    // The dark squares drawn are exactly the modules of the QR symbol of that URI (4 modules of quiet zone around).
+    const d = (await qr.locator('path').getAttribute('d'))!;
+    const drawn = new Set([...d.matchAll(/M(\d+) (\d+)h1v1h-1z/g)].map((m) => `${Number(m[1]) - 4},${Number(m[2]) - 4}`));
+    const { modules } = createQr(otpauth, { errorCorrectionLevel: 'M' });
+    const expected = new Set<string>();
+    for (let row = 0; row < modules.size; row++) for (let col = 0; col < modules.size; col++) if (modules.get(row, col)) expected.add(`${col},${row}`);
+    expect(drawn.size).toBeGreaterThan(100);
+    expect(drawn).toEqual(expected);
+    expect(await qr.getAttribute('viewBox')).toBe(`0 0 ${modules.size + 8} ${modules.size + 8}`);
+    // Fits the phone, readable, and the secret went nowhere but our own server.
+    const box = (await qr.boundingBox())!;
+    expect(box.width).toBeGreaterThanOrEqual(150);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    expect(await a11yProblems(page)).toEqual([]);
+    await page.screenshot({ path: join(screenshotDir(), 'admin-totp-enrolment-phone.png'), fullPage: true });
+    expect(elsewhere).toEqual([]);
+
+    // What an authenticator app makes of that secret finishes the enrolment.
+    await page.getByLabel('6-digit code').fill(authenticator.generate(secret));
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByTestId('mode').waitFor();
+    const row = await withDb((db) => db.query(`SELECT totp_enabled_at FROM admin_users WHERE id = $1`, [fresh.id]));
+    expect(row.rows[0].totp_enabled_at).not.toBeNull();
+    expect(unexpected(seen.errors)).toEqual([]);
     await context.close();
   });
 });
