@@ -105,8 +105,11 @@ export function registerCommands(program: Command, ctx: CliContext, setExitCode:
     .argument('<domain>', 'e.g. example.com')
     .action(
       action(ctx, async (out, { tenants }, _o, ref: string, name: string) => {
-        const { domain: d, record } = await tenants.addDomain(ref, name);
-        out.result({ domain: d, record }, [
+        const { domain: d, record, releasedClaim } = await tenants.addDomain(ref, name);
+        out.result({ domain: d, record, releasedClaim }, [
+          ...(releasedClaim
+            ? [`released tenant ${releasedClaim.tenantId}'s claim on ${d.name} (unverified since ${releasedClaim.claimedAt.toISOString()}; deleted ${releasedClaim.mailboxes} mailbox(es), ${releasedClaim.aliases} alias(es), ${releasedClaim.groups} group(s) in it)`]
+            : []),
           `added ${d.name} (not verified: mail for it is refused until it is)`,
           'publish this DNS record, then run "domain verify":',
           `  ${record.name}. IN TXT "${record.value}"`,

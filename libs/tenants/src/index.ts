@@ -4,6 +4,7 @@ export * from './upstream-group.entity';
 export * from './upstream.entity';
 export * from './tenants.errors';
 export * from './domain-verification';
+export * from './domain-claims';
 export * from './tenant-settings';
 export * from './tenants.service';
 export * from './tenants.module';

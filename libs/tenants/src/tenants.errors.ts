@@ -20,7 +20,17 @@ export const TenantsErrors = {
   invalidTenant: (why: string) => new TenantsError('tenant_invalid', 'invalid', why),
   slugTaken: (slug: string) => new TenantsError('tenant_slug_taken', 'conflict', `a tenant with slug "${slug}" already exists`),
   invalidDomain: (name: string, why: string) => new TenantsError('domain_invalid', 'invalid', `"${name}" is not a valid domain: ${why}`),
-  domainTaken: (name: string) => new TenantsError('domain_taken', 'conflict', `domain "${name}" already belongs to a tenant`),
+  /** Never names the other tenant: that a domain is in use is all a claimant may learn. */
+  domainTaken: (name: string) =>
+    new TenantsError('domain_taken', 'conflict', `domain "${name}" is already in use by another customer; if it is yours, contact support`),
+  domainAlreadyAdded: (name: string) => new TenantsError('domain_taken', 'conflict', `the tenant already has domain "${name}"`),
+  domainAwaitingVerification: (name: string, claimableFrom: Date) =>
+    new TenantsError(
+      'domain_taken',
+      'conflict',
+      `domain "${name}" is awaiting verification by another customer; unless they verify it, it can be added from ${claimableFrom.toISOString()}. If it is yours, contact support`,
+      { pendingVerification: true, claimableFrom: claimableFrom.toISOString() },
+    ),
   domainNotFound: (name: string) => new TenantsError('domain_not_found', 'not_found', `the tenant has no domain "${name}"`),
   verificationRecordMissing: (name: string, expected: string, found: number) =>
     new TenantsError('domain_verification_failed', 'unverified', `no TXT record "${expected}" on ${name} (found ${found} TXT record${found === 1 ? '' : 's'}); publish it and try again, DNS may take a while to propagate`, { expected, found }),

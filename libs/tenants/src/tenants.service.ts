@@ -9,6 +9,7 @@ import { UpstreamGroup } from './upstream-group.entity';
 import { Upstream, UpstreamTlsPolicy } from './upstream.entity';
 import { hasVerificationRecord, normalizeDomainName, TXT_LOOKUP, TxtLookup, verificationRecordValue } from './domain-verification';
 import { TenantsErrors } from './tenants.errors';
+import { ExistingDomainClaim, judgeDomainClaim } from './domain-claims';
 
 export interface CreateTenantInput {
   name: string;
@@ -27,6 +28,24 @@ export interface AddUpstreamInput {
   priority?: number;
   tlsPolicy?: UpstreamTlsPolicy;
   pinnedCertPem?: string;
+}
+
+/** Another tenant's unverified domain claim that adding the domain released (it was older than UNVERIFIED_DOMAIN_CLAIM_DAYS). */
+export interface ReleasedDomainClaim {
+  tenantId: string;
+  domainId: string;
+  name: string;
+  claimedAt: Date;
+  /** That tenant's directory entries in the domain, deleted with the claim. */
+  mailboxes: number;
+  aliases: number;
+  groups: number;
+}
+
+export interface AddedDomain {
+  domain: TenantDomain;
+  record: VerificationRecord;
+  releasedClaim: ReleasedDomainClaim | null;
 }
 
 /** What the customer publishes so that `domain verify` succeeds. */
@@ -148,6 +167,11 @@ export function checkUpstreamInput(input: AddUpstreamInput): Required<Omit<AddUp
   return { group: input.group?.trim() || DEFAULT_UPSTREAM_GROUP, host, port, priority, tlsPolicy, pinnedCertPem };
 }
 
+/** The postgres driver answers a DELETE … RETURNING with [rows, count]. */
+function rowsOf(res: unknown): unknown[] {
+  return (Array.isArray(res) && Array.isArray(res[0]) ? res[0] : res) as unknown[];
+}
+
 function isUniqueViolation(e: unknown): boolean {
   return e instanceof QueryFailedError && (e as QueryFailedError & { driverError?: { code?: string } }).driverError?.code === '23505';
 }
@@ -213,25 +237,68 @@ export class TenantsService {
   }
 
   /**
-   * Registers a domain, not yet verified. Returns the TXT record the customer
-   * publishes to prove they control it.
+   * Registers a domain, not yet verified, and returns the TXT record the
+   * customer publishes to prove they control it. The one way a domain claim
+   * is made (admin API, CLI, demo seed). A domain another tenant has verified
+   * is refused; so is one another tenant added less than
+   * UNVERIFIED_DOMAIN_CLAIM_DAYS ago without verifying it (the answer says
+   * from when it can be added). An older unverified claim is released in the
+   * same transaction — with the other tenant's mailboxes, aliases and groups
+   * in that domain, which could never receive mail and would keep the
+   * addresses from the new owner — and returned so that the caller can audit
+   * it.
    */
-  async addDomain(tenantRef: string, domainName: string): Promise<{ domain: TenantDomain; record: VerificationRecord }> {
+  async addDomain(tenantRef: string, domainName: string): Promise<AddedDomain> {
     const tenant = await this.findTenant(tenantRef);
     const checked = normalizeDomainName(domainName);
     if (!checked.ok) throw TenantsErrors.invalidDomain(domainName, checked.reason);
+    const name = checked.name;
     try {
-      const domain = await new TenantScope(tenant.id, this.ds.manager).insert(TenantDomain, {
-        name: checked.name,
-        verificationToken: randomBytes(16).toString('hex'),
-        verifiedAt: null,
-        verifiedBy: null,
+      return await this.ds.transaction(async (em) => {
+        // Locks the existing claim: two tenants adding the same stale domain cannot both release it.
+        const rows: Array<ExistingDomainClaim & { id: string; now: Date }> = await em.query(
+          `SELECT id, tenant_id AS "tenantId", verified_at IS NOT NULL AS verified, created_at AS "createdAt", now() AS now
+             FROM tenant_domains WHERE name = $1 FOR UPDATE`,
+          [name],
+        );
+        let releasedClaim: ReleasedDomainClaim | null = null;
+        const existing = rows[0];
+        if (existing) {
+          const outcome = judgeDomainClaim(existing, tenant.id, existing.now);
+          if (outcome.kind === 'own') throw TenantsErrors.domainAlreadyAdded(name);
+          if (outcome.kind === 'verified') throw TenantsErrors.domainTaken(name);
+          if (outcome.kind === 'pending') throw TenantsErrors.domainAwaitingVerification(name, outcome.claimableFrom);
+          releasedClaim = await this.releaseStaleClaim(em, existing, name);
+        }
+        const domain = await new TenantScope(tenant.id, em).insert(TenantDomain, {
+          name,
+          verificationToken: randomBytes(16).toString('hex'),
+          verifiedAt: null,
+          verifiedBy: null,
+        });
+        return { domain, record: this.recordFor(domain), releasedClaim };
       });
-      return { domain, record: this.recordFor(domain) };
     } catch (e) {
-      if (isUniqueViolation(e)) throw TenantsErrors.domainTaken(checked.name);
+      // Another tenant added the name between our look and our insert.
+      if (isUniqueViolation(e)) throw TenantsErrors.domainTaken(name);
       throw e;
     }
+  }
+
+  /**
+   * Deletes another tenant's unverified claim that is past its time, and that
+   * tenant's directory entries in the domain. They live in libs/mailboxes'
+   * tables, written here because the release must be one transaction with the
+   * new claim (and libs/mailboxes depends on this library, not the reverse).
+   */
+  private async releaseStaleClaim(em: EntityManager, claim: ExistingDomainClaim & { id: string }, name: string): Promise<ReleasedDomainClaim> {
+    const inDomain = `right(address, char_length($2) + 1) = '@' || $2`;
+    const count = async (table: string) => rowsOf(await em.query(`DELETE FROM ${table} WHERE tenant_id = $1 AND ${inDomain} RETURNING id`, [claim.tenantId, name])).length;
+    const aliases = await count('aliases');
+    const groups = await count('distribution_groups');
+    const mailboxes = await count('mailboxes');
+    await em.query(`DELETE FROM tenant_domains WHERE id = $1 AND tenant_id = $2`, [claim.id, claim.tenantId]);
+    return { tenantId: claim.tenantId, domainId: claim.id, name, claimedAt: claim.createdAt, mailboxes, aliases, groups };
   }
 
   recordFor(domain: TenantDomain): VerificationRecord {

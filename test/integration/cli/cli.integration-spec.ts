@@ -95,7 +95,7 @@ describe('operator CLI (built, spawned)', () => {
 
     const conflict = await cli(['domain', 'add', slug, domain]);
     expect(conflict.code).toBe(4);
-    expect(conflict.stderr).toBe(`error: domain "${domain}" already belongs to a tenant [domain_taken]\n`);
+    expect(conflict.stderr).toBe(`error: the tenant already has domain "${domain}" [domain_taken]\n`);
 
     const invalid = await cli(['mailbox', 'add', slug, `x@${domain}`, '--mobile', '0151 1234']);
     expect(invalid.code).toBe(2);

@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { createDataSource } from '@app/database';
-import { NodeDnsTxtLookup, TenantsService } from '@app/tenants';
+import { RecipientDirectory } from '@app/mailboxes';
+import { NodeDnsTxtLookup, TenantsService, UNVERIFIED_DOMAIN_CLAIM_DAYS } from '@app/tenants';
 import { uniqueLabel, withDb } from '../../support/factories';
 import { TinyDnsServer } from '../../support/tiny-dns-server';
 
@@ -74,6 +75,95 @@ describe('TenantsService', () => {
     // Idempotent: the second call keeps the first verification.
     await expect(tenants.markDomainVerified(t.id, domain)).resolves.toMatchObject({ verifiedBy: 'operator' });
     expect((await tenants.domainsOf(t.id)).map((d) => [d.name, d.verifiedBy])).toEqual([[domain, 'operator']]);
+  });
+
+  describe('domain claims', () => {
+    const claimRow = (name: string) =>
+      withDb(async (db) => (await db.query(`SELECT id, tenant_id, verified_at, created_at FROM tenant_domains WHERE name = $1`, [name])).rows[0]);
+    const ageClaim = (name: string, interval: string) => withDb((db) => db.query(`UPDATE tenant_domains SET created_at = now() - $2::interval WHERE name = $1`, [name, interval]));
+    const addressesIn = (tenantId: string, domain: string) =>
+      withDb(async (db) => {
+        const q = async (table: string) => (await db.query(`SELECT address FROM ${table} WHERE tenant_id = $1 AND address LIKE $2 ORDER BY address`, [tenantId, `%@${domain}`])).rows.map((r) => r.address);
+        return { mailboxes: await q('mailboxes'), aliases: await q('aliases'), groups: await q('distribution_groups') };
+      });
+
+    it(`keeps another tenant's unverified claim for ${UNVERIFIED_DOMAIN_CLAIM_DAYS} days, saying from when the domain can be added, without naming the tenant`, async () => {
+      const squatter = await tenants.createTenant({ name: `Squatter ${uniqueLabel()}` });
+      const owner = await tenants.createTenant({ name: `Owner ${uniqueLabel()}` });
+      const domain = `${uniqueLabel('claim')}.example`;
+      await tenants.addDomain(squatter.id, domain);
+      await ageClaim(domain, '6 days 23 hours');
+      const claim = await claimRow(domain);
+      const from = new Date(claim.created_at.getTime() + 7 * 86_400_000).toISOString();
+
+      const refused = await tenants.addDomain(owner.slug, domain).then(() => null, (e) => e);
+      expect(refused).toMatchObject({ code: 'domain_taken', kind: 'conflict', details: { pendingVerification: true, claimableFrom: from } });
+      expect(refused.message).toBe(`domain "${domain}" is awaiting verification by another customer; unless they verify it, it can be added from ${from}. If it is yours, contact support`);
+      for (const secret of [squatter.id, squatter.slug, squatter.name]) expect(refused.message).not.toContain(secret);
+      // The claim is untouched, and its own tenant is told it already has it.
+      expect(await claimRow(domain)).toEqual(claim);
+      await expect(tenants.addDomain(squatter.id, domain)).rejects.toMatchObject({ code: 'domain_taken', message: `the tenant already has domain "${domain}"` });
+    });
+
+    it('releases an unverified claim past its time to the next tenant, with the first tenant\'s addresses in the domain; the mx still accepts only verified domains', async () => {
+      const squatter = await tenants.createTenant({ name: `Squatter ${uniqueLabel()}` });
+      const owner = await tenants.createTenant({ name: `Owner ${uniqueLabel()}` });
+      const domain = `${uniqueLabel('stale')}.example`;
+      const kept = `${uniqueLabel('kept')}.example`;
+      const first = await tenants.addDomain(squatter.id, domain);
+      await tenants.addDomain(squatter.id, kept);
+      await withDb(async (db) => {
+        const mb = await db.query(`INSERT INTO mailboxes (tenant_id, address) VALUES ($1, $2), ($1, $3) RETURNING id, address`, [squatter.id, `ceo@${domain}`, `ceo@${kept}`]);
+        await db.query(`INSERT INTO aliases (tenant_id, address, mailbox_id) VALUES ($1, $2, $3)`, [squatter.id, `boss@${domain}`, mb.rows[0].id]);
+        await db.query(`INSERT INTO distribution_groups (tenant_id, address) VALUES ($1, $2)`, [squatter.id, `all@${domain}`]);
+      });
+      await ageClaim(domain, '7 days 1 minute');
+      await ageClaim(kept, '30 days');
+
+      const added = await tenants.addDomain(owner.slug, domain.toUpperCase());
+      expect(added.domain).toMatchObject({ tenantId: owner.id, name: domain, verifiedAt: null, verifiedBy: null });
+      expect(added.domain.verificationToken).not.toBe(first.domain.verificationToken);
+      expect(added.releasedClaim).toEqual({ tenantId: squatter.id, domainId: first.domain.id, name: domain, claimedAt: expect.any(Date), mailboxes: 1, aliases: 1, groups: 1 });
+      expect((await claimRow(domain)).tenant_id).toBe(owner.id);
+      expect((await tenants.domainsOf(squatter.id)).map((d) => d.name)).toEqual([kept]);
+      expect(await addressesIn(squatter.id, domain)).toEqual({ mailboxes: [], aliases: [], groups: [] });
+      expect(await addressesIn(squatter.id, kept)).toEqual({ mailboxes: [`ceo@${kept}`], aliases: [], groups: [] });
+
+      // The new claim is unverified: the mx refuses the domain until the owner proves it.
+      const directory = new RecipientDirectory(ds);
+      expect(await directory.verifiedTenantForDomain(domain)).toBeNull();
+      await tenants.markDomainVerified(owner.id, domain);
+      expect(await directory.verifiedTenantForDomain(domain)).toMatchObject({ tenantId: owner.id });
+      // The address the first tenant held is free for the owner.
+      await withDb((db) => db.query(`INSERT INTO mailboxes (tenant_id, address) VALUES ($1, $2)`, [owner.id, `ceo@${domain}`]));
+    });
+
+    it('never releases a verified domain, however old, and does not name its tenant', async () => {
+      const holder = await tenants.createTenant({ name: `Holder ${uniqueLabel()}` });
+      const other = await tenants.createTenant({ name: `Other ${uniqueLabel()}` });
+      const domain = `${uniqueLabel('v')}.example`;
+      await tenants.addDomain(holder.id, domain);
+      await tenants.markDomainVerified(holder.id, domain);
+      await ageClaim(domain, '400 days');
+      const refused = await tenants.addDomain(other.id, domain).then(() => null, (e) => e);
+      expect(refused).toMatchObject({ code: 'domain_taken', kind: 'conflict', message: `domain "${domain}" is already in use by another customer; if it is yours, contact support` });
+      expect(refused.details).toBeUndefined();
+      expect((await claimRow(domain)).tenant_id).toBe(holder.id);
+    });
+
+    it('lets only one of two tenants racing for a stale claim have it', async () => {
+      const squatter = await tenants.createTenant({ name: `Squatter ${uniqueLabel()}` });
+      const a = await tenants.createTenant({ name: `A ${uniqueLabel()}` });
+      const b = await tenants.createTenant({ name: `B ${uniqueLabel()}` });
+      const domain = `${uniqueLabel('race')}.example`;
+      await tenants.addDomain(squatter.id, domain);
+      await ageClaim(domain, '8 days');
+      const results = await Promise.allSettled([tenants.addDomain(a.id, domain), tenants.addDomain(b.id, domain)]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const lost = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!;
+      expect(lost.reason).toMatchObject({ code: 'domain_taken' });
+      expect([a.id, b.id]).toContain((await claimRow(domain)).tenant_id);
+    });
   });
 
   it('adds upstreams to groups with their TLS policy and lists them in priority order', async () => {

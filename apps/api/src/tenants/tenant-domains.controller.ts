@@ -4,8 +4,12 @@ import { z } from 'zod';
 import { ZodBody } from '@app/http';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
 import { AdminAuditService } from '../auth/admin-audit.service';
+import { UNVERIFIED_DOMAIN_CLAIM_DAYS } from '@app/tenants';
 import { AddDomainBody, CreateDkimKeyBody, UpdateDomainBody } from './tenant-resources.schemas';
 import { DnsCheckView, DomainView, TenantDomainsService } from './tenant-domains.service';
+
+/** Who releases an unverified claim past its time: the service's rule, not a person. */
+const RELEASE_ACTOR = { kind: 'anonymous' as const, id: null, name: 'service: unverified domain claim expired' };
 
 /** A tenant's mail domains, the DNS records to publish for each, and a live check of them. */
 @ApiTags('domains')
@@ -21,10 +25,24 @@ export class TenantDomainsController {
 
   @Post()
   @Roles('admin')
-  @ApiOperation({ summary: 'Add a domain (unverified until its ownership record is seen)' })
+  @ApiOperation({
+    summary: 'Add a domain (unverified until its ownership record is seen)',
+    description: `409 domain_taken when another customer has verified it, or added it less than ${UNVERIFIED_DOMAIN_CLAIM_DAYS} days ago without verifying it (details.claimableFrom says when it can be added); an older unverified claim of another customer is released.`,
+  })
   async add(@Param('tenantId') tenantId: string, @ZodBody(AddDomainBody) body: { name: string }, @CurrentPrincipal() p: Principal): Promise<DomainView> {
-    const d = await this.domains.add(tenantId, body.name);
-    await this.audit.record(p, tenantId, 'domain.create', d.id, { name: d.name });
+    const { domain: d, releasedClaim } = await this.domains.add(tenantId, body.name);
+    if (releasedClaim) {
+      // In the former claimant's own log, by the service rather than by this tenant's admin: neither tenant learns who the other is.
+      await this.audit.recordAs(RELEASE_ACTOR, releasedClaim.tenantId, 'domain.claim_expired', releasedClaim.domainId, {
+        name: releasedClaim.name,
+        claimedAt: releasedClaim.claimedAt.toISOString(),
+        unverifiedForDays: UNVERIFIED_DOMAIN_CLAIM_DAYS,
+        deletedMailboxes: releasedClaim.mailboxes,
+        deletedAliases: releasedClaim.aliases,
+        deletedGroups: releasedClaim.groups,
+      });
+    }
+    await this.audit.record(p, tenantId, 'domain.create', d.id, releasedClaim ? { name: d.name, releasedExpiredClaim: true } : { name: d.name });
     return d;
   }
 

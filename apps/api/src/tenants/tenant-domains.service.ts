@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import type { DkimAlgorithm } from '@app/dkim/dkim-keys';
 import { DkimKeysService, DkimKeyView } from '@app/dkim/dkim-keys.service';
-import { TenantDomain, TenantsService } from '@app/tenants';
+import { LOGGER, Logger } from '@app/observability';
+import { ReleasedDomainClaim, TenantDomain, TenantsService } from '@app/tenants';
 import { Answer, checkRecord, DnsRecordCheck, DnsRecordToPublish, recordsToPublish, ServiceNames, spfIncludeOf } from './domain-records';
 import { DOMAIN_DNS_LOOKUP, DomainDnsLookup } from './domain-dns.port';
 
@@ -51,6 +52,7 @@ export class TenantDomainsService {
     private readonly dkim: DkimKeysService,
     @Inject(DOMAIN_DNS_LOOKUP) private readonly dns: DomainDnsLookup,
     @Inject(APP_CONFIG) cfg: Pick<AppConfig, 'MX_HOSTNAME' | 'SPF_INCLUDE_DOMAIN'>,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.names = { mxHostname: cfg.MX_HOSTNAME, spfInclude: spfIncludeOf(cfg) };
   }
@@ -65,9 +67,18 @@ export class TenantDomainsService {
     return this.view(tenantId, await this.tenants.findDomainById(tenantId, domainId));
   }
 
-  async add(tenantId: string, name: string): Promise<DomainView> {
-    const { domain } = await this.tenants.addDomain((await this.tenants.findTenantById(tenantId)).id, name);
-    return this.view(tenantId, domain);
+  /** Adds a domain; `releasedClaim` is another tenant's stale unverified claim that this released (the caller audits it). */
+  async add(tenantId: string, name: string): Promise<{ domain: DomainView; releasedClaim: ReleasedDomainClaim | null }> {
+    const { domain, releasedClaim } = await this.tenants.addDomain((await this.tenants.findTenantById(tenantId)).id, name);
+    if (releasedClaim) {
+      // An unverified domain cannot get DKIM keys; removed anyway, so no key of the former claimant can ever sign for it.
+      await this.dkim.removeKeysOf(releasedClaim.tenantId, releasedClaim.name);
+      this.logger.warn(
+        { tenantId, domainId: domain.id, domain: domain.name, releasedTenantId: releasedClaim.tenantId, releasedDomainId: releasedClaim.domainId, claimedAt: releasedClaim.claimedAt, mailboxes: releasedClaim.mailboxes, aliases: releasedClaim.aliases, groups: releasedClaim.groups },
+        'released another tenant\'s unverified domain claim past its time to verify',
+      );
+    }
+    return { domain: await this.view(tenantId, domain), releasedClaim };
   }
 
   async remove(tenantId: string, domainId: string): Promise<TenantDomain> {

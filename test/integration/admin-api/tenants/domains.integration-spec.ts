@@ -62,7 +62,54 @@ describe('admin API: domains and their DNS records', () => {
     expect(missing.body.field).toBe('name');
     const taken = await admin.post(base(), { name: other.domain });
     expect(taken.status).toBe(409);
-    expect(taken.body.code).toBe('domain_taken');
+    expect(taken.body).toEqual({ statusCode: 409, code: 'domain_taken', message: `domain "${other.domain}" is already in use by another customer; if it is yours, contact support` });
+  });
+
+  it("refuses another tenant's unverified domain for 7 days with the date it can be added, then releases it (audited in both tenants' logs)", async () => {
+    const name = `${uniqueLabel('squat')}.example`;
+    const otherAdmin = await signIn(api, await createAdmin({ role: 'admin', tenantId: other.id }));
+    const first = await otherAdmin.post(`/api/tenants/${other.id}/domains`, { name });
+    expect(first.status).toBe(201);
+    await withDb((db) => db.query(`INSERT INTO mailboxes (tenant_id, address) VALUES ($1, $2)`, [other.id, `info@${name}`]));
+
+    const ageClaim = (interval: string) => withDb((db) => db.query(`UPDATE tenant_domains SET created_at = now() - $2::interval WHERE id = $1`, [first.body.id, interval]));
+    await ageClaim('3 days');
+    const createdAt: Date = await withDb(async (db) => (await db.query(`SELECT created_at FROM tenant_domains WHERE id = $1`, [first.body.id])).rows[0].created_at);
+    const from = new Date(createdAt.getTime() + 7 * 86_400_000).toISOString();
+    const pending = await admin.post(base(), { name });
+    expect(pending.status).toBe(409);
+    expect(pending.body).toEqual({
+      statusCode: 409,
+      code: 'domain_taken',
+      message: `domain "${name}" is awaiting verification by another customer; unless they verify it, it can be added from ${from}. If it is yours, contact support`,
+      details: { pendingVerification: true, claimableFrom: from },
+    });
+    expect(JSON.stringify(pending.body)).not.toContain(other.id);
+    expect(JSON.stringify(pending.body)).not.toContain(other.slug);
+
+    await ageClaim('7 days 1 second');
+    const claimedAt: Date = await withDb(async (db) => (await db.query(`SELECT created_at FROM tenant_domains WHERE id = $1`, [first.body.id])).rows[0].created_at);
+    const added = await admin.post(base(), { name });
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({ name, verified: false });
+    expect(added.body.id).not.toBe(first.body.id);
+    // Gone from the first tenant, with its address in the domain; mail for the domain is still refused until the new owner verifies it.
+    expect((await otherAdmin.get(`/api/tenants/${other.id}/domains`)).body.domains.map((d: { name: string }) => d.name)).not.toContain(name);
+    expect((await otherAdmin.get(`/api/tenants/${other.id}/domains/${first.body.id}`)).status).toBe(404);
+    expect((await withDb((db) => db.query(`SELECT 1 FROM mailboxes WHERE address = $1`, [`info@${name}`]))).rows).toEqual([]);
+
+    const released = (await auditRowsOf(other.id)).find((r) => r.action === 'domain.claim_expired' && r.target === first.body.id);
+    expect(released).toMatchObject({
+      actor_kind: 'anonymous',
+      actor_id: null,
+      actor_name: 'service: unverified domain claim expired',
+      details: { name, claimedAt: claimedAt.toISOString(), unverifiedForDays: 7, deletedMailboxes: 1, deletedAliases: 0, deletedGroups: 0 },
+    });
+    // Neither tenant's log names the other.
+    expect(JSON.stringify(released)).not.toContain(tenant.id);
+    const created = (await auditRowsOf(tenant.id)).find((r) => r.action === 'domain.create' && r.target === added.body.id);
+    expect(created?.details).toEqual({ name, releasedExpiredClaim: true });
+    expect(JSON.stringify(created)).not.toContain(other.id);
   });
 
   it('checks what DNS says now: missing, then wrong, then ok; a failing server is an error', async () => {
