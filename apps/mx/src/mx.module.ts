@@ -8,6 +8,7 @@ import { RecipientDirectoryModule } from '@app/mailboxes/recipient-directory.mod
 import { MessagesModule } from '@app/messages/messages.module';
 import { TenantsModule } from '@app/tenants/tenants.module';
 import { OutboundModule } from '@app/outbound/outbound.module';
+import { MailAuthModule } from '@app/mail-auth/mail-auth.module';
 import { TLS_MATERIAL, loadTlsMaterial } from './tls-material';
 import { CALLOUT_UPSTREAMS, NodemailerRcptProbe, RCPT_PROBE, RecipientCallout, TenantCalloutUpstreams } from './recipient-callout.service';
 import { RecipientResolver } from './recipient-resolver.service';
@@ -38,6 +39,7 @@ export class MxModule {
         MessagesModule,
         TenantsModule,
         OutboundModule,
+        MailAuthModule,
       ],
       providers: [
         { provide: TLS_MATERIAL, inject: [APP_CONFIG], useFactory: (c: AppConfig) => loadTlsMaterial(c) },

@@ -32,7 +32,8 @@ export type RejectReason =
   | 'sender_not_permitted'
   | 'tls_required'
   | 'rate_limited'
-  | 'auth_failed';
+  | 'auth_failed'
+  | 'dmarc_reject';
 
 export interface Refusal {
   reason: RejectReason;

@@ -16,6 +16,7 @@ import { AcceptedRecipient, RecipientResolver } from './recipient-resolver.servi
 import { commitAll, discardAll, IngestTarget, streamIntoBlobs } from './message-ingest';
 import { authFailed, checkConnectorTls, checkJournalRecipient, chooseSmarthost, journalAlone, mustStartTls, rateRefusal, routeKindFor, tooManyAuthFailures } from './smarthost-policy';
 import { JournalIngest } from './journal-ingest.service';
+import { InboundAuthentication, MailAuthenticator } from '@app/mail-auth';
 
 /** What we keep per SMTP session beside smtp-server's own session object. */
 interface SessionState {
@@ -70,6 +71,7 @@ export class SmtpListener {
     private readonly connectors: ConnectorDirectory,
     @Inject(OUTBOUND_LIMITER) private readonly outboundLimits: OutboundLimiter,
     private readonly journal: JournalIngest,
+    private readonly authenticator: MailAuthenticator,
   ) {
     this.limiter = new SessionLimiter(cfg.MX_MAX_SESSIONS_PER_IP);
     this.journalDomain = (cfg.JOURNAL_DOMAIN || cfg.MX_HOSTNAME).toLowerCase();
@@ -407,6 +409,26 @@ export class SmtpListener {
 
     const outbound = s.outbound;
     const direction = outbound ? 'outbound' : 'inbound';
+
+    // Tenants that refuse DMARC failures get the verdict before the 250, so the sender hears the
+    // refusal (no bounce to a forged address later). Only when every tenant of the transaction
+    // refuses: a 550 at DATA refuses all its recipients.
+    let authentication: InboundAuthentication | null = null;
+    if (!outbound && messages.every((m) => m.recipients[0].tenant.rejectOnDmarcFail === true)) {
+      authentication = await this.authenticator.verify({
+        queueId: messages[0].queueId,
+        open: () => this.blobs.openRead(messages[0].key),
+        clientAddress: session.remoteAddress ?? null,
+        helo: session.hostNameAppearsAs || null,
+        mailFrom,
+        rejectOnDmarcFail: true,
+      });
+      if (authentication.summary.action === 'flagged-reject') {
+        await discardAll(this.blobs, targets);
+        const domain = authentication.summary.fromDomain ?? 'the sender domain';
+        throw this.refuse({ reason: 'dmarc_reject', check: 'dmarc_policy_reject', reply: SmtpReplies.dmarcReject(domain) }, session, { ...logCtx, from: mailFrom, fromDomain: domain, spf: authentication.summary.spf, dkim: authentication.summary.dkim });
+      }
+    }
     let inputs: AcceptMessageInput[] = messages.map((m, i) => ({
       tenantId: m.tenantId,
       queueId: m.queueId,
@@ -421,6 +443,7 @@ export class SmtpListener {
       smtputf8: !!envelope.smtpUtf8,
       receivedAt,
       deliveryLifetimeSeconds: m.recipients[0].tenant.deliveryLifetimeSeconds,
+      authentication,
       ...(outbound
         ? {
             direction: 'outbound' as const,

@@ -7,6 +7,8 @@ export interface DomainTenant {
   domain: string;
   unknownRecipientPolicy: 'reject' | 'passthrough';
   deliveryLifetimeSeconds: number;
+  /** The tenant refuses, at the end of DATA, mail that fails DMARC under the sender domain's reject policy. */
+  rejectOnDmarcFail?: boolean;
 }
 
 /**
@@ -30,14 +32,14 @@ export class RecipientDirectory {
 
   /** The tenant owning `domain` if the domain is verified; null for unknown and for unverified domains alike. */
   async verifiedTenantForDomain(domain: string): Promise<DomainTenant | null> {
-    const rows: Array<{ tenant_id: string; name: string; unknown_recipient_policy: 'reject' | 'passthrough'; delivery_lifetime_seconds: number }> = await this.ds.query(
-      `SELECT d.tenant_id, d.name, t.unknown_recipient_policy, t.delivery_lifetime_seconds
+    const rows: Array<{ tenant_id: string; name: string; unknown_recipient_policy: 'reject' | 'passthrough'; delivery_lifetime_seconds: number; reject_on_dmarc_fail: boolean }> = await this.ds.query(
+      `SELECT d.tenant_id, d.name, t.unknown_recipient_policy, t.delivery_lifetime_seconds, t.reject_on_dmarc_fail
          FROM tenant_domains d JOIN tenants t ON t.id = d.tenant_id
         WHERE d.name = $1 AND d.verified_at IS NOT NULL`,
       [domain],
     );
     const r = rows[0];
-    return r ? { tenantId: r.tenant_id, domain: r.name, unknownRecipientPolicy: r.unknown_recipient_policy, deliveryLifetimeSeconds: Number(r.delivery_lifetime_seconds) } : null;
+    return r ? { tenantId: r.tenant_id, domain: r.name, unknownRecipientPolicy: r.unknown_recipient_policy, deliveryLifetimeSeconds: Number(r.delivery_lifetime_seconds), rejectOnDmarcFail: r.reject_on_dmarc_fail === true } : null;
   }
 
   /**

@@ -44,6 +44,12 @@ export interface AcceptMessageInput {
    * None either when the sender is among the recipients (they get it anyway).
    */
   copyBackTo?: string | null;
+  /**
+   * The inbound authentication verdict when the MX computed it before the
+   * 250 (for tenants that refuse DMARC failures): stored with the message so
+   * the worker does not verify it again.
+   */
+  authentication?: { header: string; summary: object } | null;
 }
 
 export type AcceptedDirection = 'inbound' | 'outbound' | 'journal';
@@ -133,9 +139,12 @@ export class MessageAcceptance {
         const m = messages[i];
         const p = plans[i];
         const rows: Array<{ id: string }> = await em.query(
-          `INSERT INTO messages (tenant_id, queue_id, direction, blob_key, size_bytes, mail_from, rcpt_to, client_address, client_helo, body_8bitmime, smtputf8, received_at, journal_state, sign_dkim)
-           VALUES ($1, $2, $12, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13, $14) RETURNING id`,
-          [m.tenantId, m.queueId, m.blobKey, m.sizeBytes, m.mailFrom, p.recipients, m.clientAddress, m.clientHelo, m.body8bitmime, m.smtputf8, m.receivedAt, m.direction ?? 'inbound', m.journalState ?? null, m.signDkim === true],
+          `INSERT INTO messages (tenant_id, queue_id, direction, blob_key, size_bytes, mail_from, rcpt_to, client_address, client_helo, body_8bitmime, smtputf8, received_at, journal_state, sign_dkim, auth_results, auth_summary)
+           VALUES ($1, $2, $12, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13, $14, $15, $16::jsonb) RETURNING id`,
+          [
+            m.tenantId, m.queueId, m.blobKey, m.sizeBytes, m.mailFrom, p.recipients, m.clientAddress, m.clientHelo, m.body8bitmime, m.smtputf8, m.receivedAt, m.direction ?? 'inbound', m.journalState ?? null, m.signDkim === true,
+            m.authentication?.header ?? null, m.authentication ? JSON.stringify(m.authentication.summary) : null,
+          ],
         );
         const messageId = rows[0].id;
         const held = holdsInbound(modes.get(m.tenantId));

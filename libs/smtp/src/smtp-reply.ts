@@ -31,6 +31,8 @@ export const SmtpReplies = {
   messageTooBig: (limit: number) => new SmtpReplyError(552, '5.3.4', `Message size exceeds the fixed limit of ${limit} bytes`),
   temporaryFailure: () => new SmtpReplyError(451, '4.3.0', 'Temporary local problem; please try again later'),
   calloutUnavailable: () => new SmtpReplyError(451, '4.4.3', 'Cannot verify recipient with the destination right now; try again later'),
+  dmarcReject: (domain: string) =>
+    new SmtpReplyError(550, '5.7.1', `Message rejected: it fails the DMARC policy of ${domain} (neither SPF nor DKIM authenticates the From domain), which asks receivers to reject it`),
 } as const;
 
 export interface ParsedReply { code: number; enhanced: string | null; text: string }
