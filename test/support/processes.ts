@@ -1,17 +1,58 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 
 const ROOT = join(__dirname, '..', '..');
 
+/**
+ * A port that is free now, for a process the test starts (and may restart)
+ * later. Chosen below the kernel's ephemeral range: a port from that range can
+ * be taken by any outgoing connection (to Postgres, Redis, a stand-in) between
+ * this check and the bind, or between a kill and the restart on the same port.
+ */
 export async function freePort(): Promise<number> {
+  const [low] = ephemeralRange();
+  const floor = 10_000;
+  if (low - floor >= 2_000) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const port = floor + Math.floor(Math.random() * (low - floor));
+      if (await canListen(port)) return port;
+    }
+  }
+  return listenOnce(0);
+}
+
+function ephemeralRange(): [number, number] {
+  try {
+    const [a, b] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (a > 0 && b >= a) return [a, b];
+  } catch {
+    // not Linux: fall back to what the kernel hands out
+  }
+  return [0, 0];
+}
+
+async function canListen(port: number): Promise<boolean> {
+  // Both the loopback address and all addresses: apps bind either.
+  for (const host of ['127.0.0.1', '::']) {
+    try {
+      await listenOnce(port, host);
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+function listenOnce(port: number, host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
     srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
+    srv.listen(port, host, () => {
+      const bound = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(bound));
     });
   });
 }
