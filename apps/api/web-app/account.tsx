@@ -15,13 +15,17 @@ function passwordError(e: ApiError): string {
   if (e.status === 429) return t('error.limited');
   if (e.code === 'wrong_password') return t('password.wrongCurrent');
   if (e.code === 'weak_password') {
+    // The limit in the text is the server's own, read from its message.
     const known: Array<[RegExp, Key]> = [
-      [/at least \d+ characters/, 'password.tooShort'],
-      [/at most \d+ characters/, 'password.tooLong'],
+      [/at least (\d+) characters/, 'password.tooShort'],
+      [/at most (\d+) characters/, 'password.tooLong'],
       [/repeat one character/, 'password.repeated'],
     ];
-    const hit = known.find(([re]) => re.test(e.message));
-    return hit ? t(hit[1], { min: MIN_LENGTH, max: MAX_LENGTH }) : t('password.weak', { message: e.message });
+    for (const [re, key] of known) {
+      const m = re.exec(e.message);
+      if (m) return t(key, { min: m[1] ?? MIN_LENGTH, max: m[1] ?? MAX_LENGTH });
+    }
+    return t('password.weak', { message: e.message });
   }
   return t('error.generic', { message: e.message });
 }
