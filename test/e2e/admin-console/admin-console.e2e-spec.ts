@@ -274,6 +274,7 @@ describe('admin console in a browser', () => {
     expect(await page.evaluate('navigator.clipboard.readText()')).toBe(secret);
     expect(await scimUsers(secret)).toBe(200);
     expect(await a11yProblems(page)).toEqual([]);
+    await page.screenshot({ path: join(screenshotDir(), 'admin-scim-token-desktop.png'), fullPage: true });
 
     // The list names it without the secret; once hidden, or after a reload, the secret is nowhere on the page.
     const row = page.getByTestId('scim-tokens').getByRole('row').filter({ hasText: 'Entra ID' });
