@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     const tenantId: string = t.rows[0].id;
     await db.query(`INSERT INTO tenant_domains (tenant_id, name, verification_token, verified_at, verified_by) VALUES ($1, $2, 'x', now(), 'operator')`, [tenantId, domain]);
     const g = await db.query(`INSERT INTO upstream_groups (tenant_id, name) VALUES ($1, 'default') RETURNING id`, [tenantId]);
-    await db.query(`INSERT INTO upstreams (tenant_id, group_id, host, port, tls_policy) VALUES ($1, $2, '127.0.0.1', $3, 'none')`, [tenantId, g.rows[0].id, upstream.port]);
+    await db.query(`INSERT INTO upstreams (tenant_id, group_id, host, port, tls_policy, private_address_allowed) VALUES ($1, $2, '127.0.0.1', $3, 'none', true)`, [tenantId, g.rows[0].id, upstream.port]);
     await db.query(
       `INSERT INTO mailboxes (tenant_id, address, display_name, mobile_e164) SELECT $1, 'user' || i || '@' || $2, 'User ' || i, '+4915' || lpad(i::text, 9, '0') FROM generate_series(1, $3) i`,
       [tenantId, domain, MAILBOXES],

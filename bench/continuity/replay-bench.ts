@@ -89,7 +89,7 @@ async function main(): Promise<void> {
       tenantIds[name] = id;
       await db.query(`INSERT INTO tenant_domains (tenant_id, name, verification_token, verified_at, verified_by) VALUES ($1, $2, 'x', now(), 'operator')`, [id, `${name}-${run}.bench.example`]);
       const g = await db.query(`INSERT INTO upstream_groups (tenant_id, name) VALUES ($1, 'default') RETURNING id`, [id]);
-      await db.query(`INSERT INTO upstreams (tenant_id, group_id, host, port, tls_policy) VALUES ($1, $2, '127.0.0.1', $3, 'none')`, [id, g.rows[0].id, sink.port]);
+      await db.query(`INSERT INTO upstreams (tenant_id, group_id, host, port, tls_policy, private_address_allowed) VALUES ($1, $2, '127.0.0.1', $3, 'none', true)`, [id, g.rows[0].id, sink.port]);
       await db.query(`INSERT INTO mailboxes (tenant_id, address) SELECT $1, 'user' || i || '@' || $2 FROM generate_series(1, 100) i`, [id, `${name}-${run}.bench.example`]);
       const queueId = `BENCH${name.toUpperCase()}${run.toUpperCase()}`;
       const key = blobKey(id, queueId);

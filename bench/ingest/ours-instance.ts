@@ -94,7 +94,7 @@ export class OursInstance {
       const tid: string = t.rows[0].id;
       await c.query(`INSERT INTO tenant_domains (tenant_id, name, verification_token, verified_at, verified_by) VALUES ($1, $2, 'bench', now(), 'operator')`, [tid, this.o.domain]);
       const g = await c.query(`INSERT INTO upstream_groups (tenant_id, name) VALUES ($1, 'default') RETURNING id`, [tid]);
-      await c.query(`INSERT INTO upstreams (tenant_id, group_id, host, port, priority, tls_policy) VALUES ($1, $2, '127.0.0.1', $3, 10, 'none')`, [tid, g.rows[0].id, this.o.upstreamPort]);
+      await c.query(`INSERT INTO upstreams (tenant_id, group_id, host, port, priority, tls_policy, private_address_allowed) VALUES ($1, $2, '127.0.0.1', $3, 10, 'none', true)`, [tid, g.rows[0].id, this.o.upstreamPort]);
       await c.query(`INSERT INTO mailboxes (tenant_id, address, display_name) VALUES ($1, $2, 'Bench')`, [tid, `${this.o.mailbox}@${this.o.domain}`]);
     });
     this.redis = track('redis-server', ['--port', String(this.redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);

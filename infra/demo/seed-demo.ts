@@ -51,11 +51,13 @@ async function main(): Promise<void> {
     await tenants.markDomainVerified(DEMO.slug, DEMO.domain);
     overview = await tenants.overview(DEMO.slug);
     const port = Number(upstreamPort);
-    const haveUpstream = overview.upstreamGroups.some((g) => g.upstreams.some((u) => u.host === upstreamHost && u.port === port));
-    if (!haveUpstream) {
-      // The stand-in speaks plain SMTP on the loopback; real upstreams use TLS policy "verify" or "pinned".
-      await tenants.addUpstream(DEMO.slug, { host: upstreamHost, port, tlsPolicy: 'none' });
+    const existing = overview.upstreamGroups.flatMap((g) => g.upstreams).find((u) => u.host === upstreamHost && u.port === port);
+    // The stand-in speaks plain SMTP on the loopback, which only an operator may approve; real upstreams use TLS policy "verify" or "pinned".
+    if (!existing) {
+      await tenants.addUpstream(DEMO.slug, { host: upstreamHost, port, tlsPolicy: 'none' }, { byOperator: true });
       say(`added upstream ${upstreamHost}:${port} (the stand-in Exchange)`);
+    } else if (!existing.privateAddressAllowed) {
+      await tenants.updateUpstream(existing.tenantId, existing.groupId, existing.id, { host: existing.host }, { byOperator: true });
     }
     const report = await mailboxes.importCsv(DEMO.slug, createReadStream(csvPath));
     say(`mailboxes from ${csvPath}: ${report.created} created, ${report.updated} updated, ${report.unchanged} unchanged`);

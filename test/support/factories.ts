@@ -1,12 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { upstreamHostProblem } from '../../libs/tenants/src/upstream-host-policy';
 
 /**
  * Builds directory data straight in Postgres for tests, independent of the
  * services under test. Every tenant gets unique domains so tests in one run
  * never collide.
  */
-export interface TestUpstream { host: string; port: number; priority?: number; tlsPolicy?: 'verify' | 'pinned' | 'none'; pinnedCertPem?: string }
+/**
+ * privateAddressAllowed defaults to what an operator setting the host gets: approved for a
+ * loopback or other non-public host (the stand-ins listen on 127.0.0.1), not for a public name.
+ */
+export interface TestUpstream { host: string; port: number; priority?: number; tlsPolicy?: 'verify' | 'pinned' | 'none'; pinnedCertPem?: string; privateAddressAllowed?: boolean }
 export interface TestTenantSpec {
   domains?: string[];
   verified?: boolean;
@@ -58,8 +63,8 @@ export async function createTestTenant(spec: TestTenantSpec = {}): Promise<TestT
     const groupId: string = g.rows[0].id;
     for (const u of spec.upstreams ?? []) {
       await db.query(
-        `INSERT INTO upstreams (tenant_id, group_id, host, port, priority, tls_policy, pinned_cert_pem) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [id, groupId, u.host, u.port, u.priority ?? 10, u.tlsPolicy ?? 'none', u.pinnedCertPem ?? null],
+        `INSERT INTO upstreams (tenant_id, group_id, host, port, priority, tls_policy, pinned_cert_pem, private_address_allowed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [id, groupId, u.host, u.port, u.priority ?? 10, u.tlsPolicy ?? 'none', u.pinnedCertPem ?? null, u.privateAddressAllowed ?? upstreamHostProblem(u.host) !== null],
       );
     }
     const mailboxes: TestTenant['mailboxes'] = {};

@@ -25,7 +25,7 @@ function domainLine(d: TenantDomain): string {
 }
 
 function upstreamLine(u: Upstream): string {
-  return `${u.host}:${u.port}  priority ${u.priority}  tls ${u.tlsPolicy}`;
+  return `${u.host}:${u.port}  priority ${u.priority}  tls ${u.tlsPolicy}${u.privateAddressAllowed ? '  private address approved' : ''}`;
 }
 
 function mailboxLine(m: Mailbox): string {
@@ -153,7 +153,8 @@ export function registerCommands(program: Command, ctx: CliContext, setExitCode:
     .action(
       action(ctx, async (out, { tenants }, o, ref: string, host: string) => {
         const pem = o.pinnedCert ? readFileSync(o.pinnedCert as string, 'utf8') : undefined;
-        const u = await tenants.addUpstream(ref, { host, port: o.port as number, priority: o.priority as number, tlsPolicy: o.tls as 'verify' | 'pinned' | 'none', pinnedCertPem: pem, group: o.group as string });
+        // The CLI is the operator's tool: a private address given here (a VPN-connected server) is approved as such.
+        const u = await tenants.addUpstream(ref, { host, port: o.port as number, priority: o.priority as number, tlsPolicy: o.tls as 'verify' | 'pinned' | 'none', pinnedCertPem: pem, group: o.group as string }, { byOperator: true });
         out.result(u, `added upstream ${upstreamLine(u)} to group ${o.group as string}`);
       }),
     );

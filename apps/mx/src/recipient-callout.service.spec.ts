@@ -1,6 +1,6 @@
 import selfsigned from 'selfsigned';
 import type { PeerCertificate } from 'node:tls';
-import { CalloutCache, calloutConnectionOptions } from './recipient-callout.service';
+import { CalloutCache, calloutConnectionOptions, NodemailerRcptProbe } from './recipient-callout.service';
 
 describe('calloutConnectionOptions', () => {
   const u = { host: 'exchange.example', port: 25, priority: 10, pinnedCertPem: null };
@@ -43,5 +43,15 @@ describe('CalloutCache', () => {
     expect(c.get('b')).toBe('refused');
     now = 100;
     expect(c.get('b')).toBeUndefined();
+  });
+});
+
+describe('NodemailerRcptProbe', () => {
+  it('never asks an upstream whose name resolves to a non-public address', async () => {
+    const asked: string[] = [];
+    const probe = new NodemailerRcptProbe({ addressesOf: async (host) => (asked.push(host), ['169.254.169.254']) });
+    const upstream = { host: 'exchange.customer.example', port: 25, priority: 10, tlsPolicy: 'none' as const, pinnedCertPem: null, privateAddressAllowed: false };
+    await expect(probe.probe(upstream, 'someone@customer.example', { heloName: 'mx', timeoutMs: 1000 })).rejects.toThrow('upstream exchange.customer.example resolves to a non-public address 169.254.169.254; refused');
+    expect(asked).toEqual(['exchange.customer.example']);
   });
 });

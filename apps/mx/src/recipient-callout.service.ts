@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { X509Certificate } from 'node:crypto';
-import { isIP } from 'node:net';
+import { isIP, Socket } from 'node:net';
 import type { ConnectionOptions, PeerCertificate } from 'node:tls';
 import SMTPConnection, { SMTPConnectionOptions } from 'nodemailer/lib/smtp-connection';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { DEFAULT_UPSTREAM_GROUP, TenantsService, UpstreamTlsPolicy } from '@app/tenants';
+import { connectToAddresses, DEFAULT_UPSTREAM_GROUP, DnsHostAddresses, HostAddresses, planUpstreamConnection, TenantsService, UpstreamTlsPolicy } from '@app/tenants';
 import { CalloutOutcome, classifyCalloutReply } from './recipient-policy';
 
 /** One of the tenant's Exchange servers as the callout needs it. */
@@ -14,6 +14,8 @@ export interface CalloutUpstream {
   priority: number;
   tlsPolicy: UpstreamTlsPolicy;
   pinnedCertPem: string | null;
+  /** An operator approved private addresses for it; otherwise only public addresses are asked. */
+  privateAddressAllowed: boolean;
 }
 
 /** Port: asks one upstream whether it takes `address`; resolves with the RCPT reply code, rejects when it cannot be asked. */
@@ -34,7 +36,7 @@ export const CALLOUT_UPSTREAMS = Symbol('CALLOUT_UPSTREAMS');
  * public CAs and the host name; pinned = STARTTLS required, the pinned
  * certificate is the only trust anchor and the server must present exactly it.
  */
-export function calloutConnectionOptions(u: CalloutUpstream, heloName: string, timeoutMs: number): SMTPConnectionOptions {
+export function calloutConnectionOptions(u: Pick<CalloutUpstream, 'host' | 'port' | 'tlsPolicy' | 'pinnedCertPem'>, heloName: string, timeoutMs: number): SMTPConnectionOptions {
   const base: SMTPConnectionOptions = {
     host: u.host, port: u.port, name: heloName, logger: false,
     connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs, socketCloseTimeout: 0,
@@ -66,9 +68,21 @@ interface ConnectionInternals {
  * always goes on to DATA, hence the two internals above.
  */
 export class NodemailerRcptProbe implements RcptProbe {
-  probe(upstream: CalloutUpstream, address: string, opts: { heloName: string; timeoutMs: number }): Promise<number> {
+  constructor(private readonly addresses: HostAddresses = new DnsHostAddresses()) {}
+
+  async probe(upstream: CalloutUpstream, address: string, opts: { heloName: string; timeoutMs: number }): Promise<number> {
+    const started = Date.now();
+    // The same address check as deliveries: a name that resolves into a private network is never asked.
+    const plan = await planUpstreamConnection(upstream, this.addresses, opts.timeoutMs);
+    if (plan.kind === 'refused' || plan.kind === 'unresolved') throw new Error(plan.message);
+    const remaining = Math.max(opts.timeoutMs - (Date.now() - started), 1);
+    const socket = plan.kind === 'addresses' ? await connectToAddresses(plan.addresses, upstream.port, remaining) : undefined;
+    return this.ask(upstream, address, { ...opts, timeoutMs: remaining }, socket);
+  }
+
+  private ask(upstream: CalloutUpstream, address: string, opts: { heloName: string; timeoutMs: number }, socket: Socket | undefined): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      const conn = new SMTPConnection(calloutConnectionOptions(upstream, opts.heloName, opts.timeoutMs));
+      const conn = new SMTPConnection({ ...calloutConnectionOptions(upstream, opts.heloName, opts.timeoutMs), ...(socket ? { connection: socket } : {}) });
       const internals = conn as unknown as ConnectionInternals;
       let settled = false;
       const finish = (err: Error | null, code = 0) => {
@@ -104,7 +118,7 @@ export class TenantCalloutUpstreams implements CalloutUpstreams {
     const { upstreamGroups } = await this.tenants.overview(tenantId);
     const group = upstreamGroups.find((g) => g.name === DEFAULT_UPSTREAM_GROUP) ?? upstreamGroups.find((g) => g.upstreams.length);
     return (group?.upstreams ?? [])
-      .map((u) => ({ host: u.host, port: u.port, priority: u.priority, tlsPolicy: u.tlsPolicy, pinnedCertPem: u.pinnedCertPem }))
+      .map((u) => ({ host: u.host, port: u.port, priority: u.priority, tlsPolicy: u.tlsPolicy, pinnedCertPem: u.pinnedCertPem, privateAddressAllowed: u.privateAddressAllowed }))
       .sort((a, b) => a.priority - b.priority);
   }
 }

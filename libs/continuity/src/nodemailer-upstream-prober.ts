@@ -1,5 +1,7 @@
+import type { Socket } from 'node:net';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { parseReply } from '@app/smtp';
+import { connectToAddresses, DnsHostAddresses, HostAddresses, planUpstreamConnection } from '@app/tenants/upstream-address';
 import { connectionOptionsFor, upstreamHops } from '@app/delivery/next-hop';
 import type { AttemptResult } from '@app/delivery/delivery-outcome';
 import type { ProbeRequest, ProbeResult, UpstreamProber } from './upstream-prober.port';
@@ -18,12 +20,29 @@ interface ConnectionInternals {
  * established session (SMTPConnection has no envelope-only transaction).
  */
 export class NodemailerUpstreamProber implements UpstreamProber {
-  constructor(private readonly heloName: string) {}
+  constructor(private readonly heloName: string, private readonly addresses: HostAddresses = new DnsHostAddresses()) {}
 
-  probe(req: ProbeRequest): Promise<ProbeResult> {
+  async probe(req: ProbeRequest): Promise<ProbeResult> {
     const started = Date.now();
     const hop = upstreamHops([{ ...req.target, priority: 0 }])[0];
     const options = connectionOptionsFor(hop, { heloName: this.heloName, connectTimeoutMs: req.timeoutMs, commandTimeoutMs: req.timeoutMs });
+    // The same address check as deliveries: a name that resolves into a private network is not connected to, and the probe goes to the checked address.
+    const plan = await planUpstreamConnection(req.target, this.addresses, req.timeoutMs);
+    const elapsed = () => Date.now() - started;
+    if (plan.kind === 'refused') return { result: { kind: 'route', reason: 'upstream-not-public', message: plan.message }, stage: 'connect', elapsedMs: elapsed() };
+    if (plan.kind === 'unresolved') return { result: { kind: 'connection', errorCode: 'EDNS', message: plan.message }, stage: 'connect', elapsedMs: elapsed() };
+    let socket: Socket | undefined;
+    if (plan.kind === 'addresses') {
+      try {
+        socket = await connectToAddresses(plan.addresses, req.target.port, Math.max(req.timeoutMs - elapsed(), 1));
+      } catch (e) {
+        return { result: failure(e as NodemailerError), stage: 'connect', elapsedMs: elapsed() };
+      }
+    }
+    return this.session(req, { ...options, ...(socket ? { connection: socket } : {}) }, started);
+  }
+
+  private session(req: ProbeRequest, options: Record<string, unknown>, started: number): Promise<ProbeResult> {
     return new Promise<ProbeResult>((resolve) => {
       const conn = new SMTPConnection(options as ConstructorParameters<typeof SMTPConnection>[0]);
       let stage: ProbeResult['stage'] = 'connect';
@@ -41,7 +60,7 @@ export class NodemailerUpstreamProber implements UpstreamProber {
         }
         setTimeout(() => conn.close(), 2000).unref();
       };
-      const timer = setTimeout(() => finish({ kind: 'connection', errorCode: 'ETIMEDOUT', message: `probe of ${req.target.host}:${req.target.port} timed out after ${req.timeoutMs} ms at ${stage}` }), req.timeoutMs);
+      const timer = setTimeout(() => finish({ kind: 'connection', errorCode: 'ETIMEDOUT', message: `probe of ${req.target.host}:${req.target.port} timed out after ${req.timeoutMs} ms at ${stage}` }), Math.max(req.timeoutMs - (Date.now() - started), 1));
       conn.on('error', (e: NodemailerError) => finish(failure(e)));
       conn.on('end', () => finish({ kind: 'connection', errorCode: 'ECONNECTION', message: `connection closed at ${stage}` }));
       conn.connect(async () => {

@@ -14,6 +14,8 @@ describe('classifyObservation', () => {
     expect(classifyObservation({ kind: 'reply', code: 452, enhanced: '4.5.3', text: 'too many recipients' })).toBe('neutral');
     expect(classifyObservation({ kind: 'reply', code: 550, enhanced: '5.1.1', text: 'unknown user' })).toBe('neutral');
     expect(classifyObservation({ kind: 'route', reason: 'no-upstream', message: 'none' })).toBe('neutral');
+    // A refused upstream is a configuration error, not a sign that the tenant's Exchange is down.
+    expect(classifyObservation({ kind: 'route', reason: 'upstream-not-public', message: 'upstream evil.example.com resolves to a non-public address 127.0.0.1; refused' })).toBe('neutral');
   });
 });
 

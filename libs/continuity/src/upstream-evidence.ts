@@ -16,7 +16,8 @@ export function classifyObservation(result: AttemptResult): Observation {
     case 'connection':
       return 'failure';
     case 'route':
-      // "no upstream configured" or DNS trouble on our side: not evidence about the tenant's server.
+      // "no upstream configured", DNS trouble on our side, or an upstream refused because it resolves to a
+      // non-public address (a configuration error): not evidence about the tenant's server.
       return 'neutral';
     case 'reply': {
       if (result.code >= 200 && result.code < 300) return 'healthy';

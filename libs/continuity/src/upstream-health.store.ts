@@ -14,6 +14,7 @@ export interface DueProbe {
   port: number;
   tlsPolicy: UpstreamTlsPolicy;
   pinnedCertPem: string | null;
+  privateAddressAllowed: boolean;
   canaryAddress: string | null;
 }
 
@@ -74,7 +75,7 @@ export class UpstreamHealthStore {
           SET next_probe_at = now() + make_interval(secs => t.probe_interval_seconds), last_probed_at = now()
          FROM due, upstreams u, tenants t
         WHERE h.upstream_id = due.upstream_id AND u.id = h.upstream_id AND t.id = u.tenant_id
-       RETURNING u.id AS upstream_id, u.tenant_id, t.slug, u.host, u.port, u.tls_policy, u.pinned_cert_pem, t.canary_address`,
+       RETURNING u.id AS upstream_id, u.tenant_id, t.slug, u.host, u.port, u.tls_policy, u.pinned_cert_pem, u.private_address_allowed, t.canary_address`,
       [limit],
     ));
     return rows.map((r) => ({
@@ -85,6 +86,7 @@ export class UpstreamHealthStore {
       port: Number(r.port),
       tlsPolicy: r.tls_policy as UpstreamTlsPolicy,
       pinnedCertPem: (r.pinned_cert_pem as string | null) ?? null,
+      privateAddressAllowed: r.private_address_allowed === true,
       canaryAddress: (r.canary_address as string | null) ?? null,
     }));
   }

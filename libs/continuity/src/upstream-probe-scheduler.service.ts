@@ -86,7 +86,9 @@ export class UpstreamProbeScheduler implements UpstreamEvidenceSink {
       this.metrics.probes.inc({ outcome: seen });
       const detail = `${r.stage}: ${describeAttempt(r.result)} (${r.elapsedMs} ms)`;
       if (seen === 'neutral') {
-        this.logger.debug({ tenantId: d.tenantId, upstream: `${d.host}:${d.port}`, detail }, 'probe result says nothing about an outage');
+        // A name that resolves into a private network is the tenant's configuration error, not evidence of an outage; it is said plainly.
+        if (r.result.kind === 'route' && r.result.reason === 'upstream-not-public') this.logger.warn({ tenantId: d.tenantId, upstream: `${d.host}:${d.port}`, detail }, 'upstream refused: not on the public internet');
+        else this.logger.debug({ tenantId: d.tenantId, upstream: `${d.host}:${d.port}`, detail }, 'probe result says nothing about an outage');
         return;
       }
       await this.observe(d.tenantId, d.tenantSlug, d.upstreamId, `${d.host}:${d.port}`, 'probe', seen === 'healthy', detail);

@@ -6,6 +6,8 @@ export interface ProbeTarget {
   port: number;
   tlsPolicy: UpstreamTlsPolicy;
   pinnedCertPem: string | null;
+  /** An operator approved private addresses for this upstream; otherwise only public addresses are connected to. */
+  privateAddressAllowed: boolean;
 }
 
 export interface ProbeRequest {

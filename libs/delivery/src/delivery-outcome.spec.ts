@@ -29,6 +29,8 @@ describe('classifyAttempt', () => {
     expect(classifyAttempt({ kind: 'route', reason: 'no-such-domain', message: '' })).toMatchObject({ outcome: 'bounce', status: '5.1.2' });
     expect(classifyAttempt({ kind: 'route', reason: 'dns-temporary', message: '' }).outcome).toBe('retry');
     expect(classifyAttempt({ kind: 'route', reason: 'no-upstream', message: '' }).outcome).toBe('retry');
+    // An upstream refused for resolving into a private network waits for its configuration to be fixed; never a bounce.
+    expect(classifyAttempt({ kind: 'route', reason: 'upstream-not-public', message: 'upstream evil.example.com resolves to a non-public address 127.0.0.1; refused' })).toMatchObject({ outcome: 'retry', status: '4.4.4', rule: 'upstream-not-public' });
   });
   it('describes an attempt on one line', () => {
     expect(describeAttempt(reply(550, '5.1.1', '<a@b>: unknown'))).toBe('550 5.1.1 <a@b>: unknown');

@@ -7,8 +7,11 @@ export type AttemptResult =
   | { kind: 'connection'; errorCode: string; message: string }
   | { kind: 'route'; reason: RouteFailure; message: string };
 
-/** Routing verdicts reached before any SMTP: RFC 7505 null MX, a domain that does not exist, DNS trouble, no upstream, no MX host an MTA-STS policy allows. */
-export type RouteFailure = 'null-mx' | 'no-such-domain' | 'dns-temporary' | 'no-upstream' | 'mta-sts';
+/**
+ * Routing verdicts reached before any SMTP: RFC 7505 null MX, a domain that does not exist, DNS trouble, no upstream,
+ * no MX host an MTA-STS policy allows, an upstream that is (or resolves to) a non-public address nobody approved.
+ */
+export type RouteFailure = 'null-mx' | 'no-such-domain' | 'dns-temporary' | 'no-upstream' | 'mta-sts' | 'upstream-not-public';
 
 export type DeliveryOutcome = 'delivered' | 'retry' | 'bounce';
 
@@ -73,6 +76,8 @@ export const OUTCOME_RULES: OutcomeRule[] = [
   { name: 'no-such-domain', match: { kind: 'route', routes: ['no-such-domain'] }, outcome: 'bounce', status: '5.1.2' },
   { name: 'dns-temporary', match: { kind: 'route', routes: ['dns-temporary'] }, outcome: 'retry', status: '4.4.3' },
   { name: 'no-upstream', match: { kind: 'route', routes: ['no-upstream'] }, outcome: 'retry', status: '4.4.0' },
+  // A configuration error on the tenant's side (its upstream's name points into a private network): the mail waits until it is fixed.
+  { name: 'upstream-not-public', match: { kind: 'route', routes: ['upstream-not-public'] }, outcome: 'retry', status: '4.4.4' },
   // RFC 8461 §5: under an enforced policy, mail waits rather than going to an MX host the policy does not name.
   { name: 'mta-sts-no-valid-mx', match: { kind: 'route', routes: ['mta-sts'] }, outcome: 'retry', status: '4.7.5' },
   // Our own per-destination limit was full for the whole wait: try later, like a busy destination.

@@ -151,7 +151,7 @@ export class DeliveryStore {
 
   async upstreamsOfTenant(tenantId: string): Promise<UpstreamRow[]> {
     return this.ds.query(
-      `SELECT u.host, u.port, u.priority, u.tls_policy AS "tlsPolicy", u.pinned_cert_pem AS "pinnedCertPem"
+      `SELECT u.host, u.port, u.priority, u.tls_policy AS "tlsPolicy", u.pinned_cert_pem AS "pinnedCertPem", u.private_address_allowed AS "privateAddressAllowed"
          FROM upstreams u WHERE u.tenant_id = $1 ORDER BY u.priority, u.created_at`,
       [tenantId],
     );

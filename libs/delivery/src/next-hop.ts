@@ -18,6 +18,12 @@ export interface NextHop {
   tls: HopTls;
   /** Where the hop came from, for logs. */
   source: 'upstream' | 'static' | 'mx' | 'address';
+  /**
+   * Upstreams only: an operator approved private addresses for it. Without
+   * that, an upstream is connected to only at public addresses, checked when
+   * the connection is made (planUpstreamConnection).
+   */
+  privateAddressAllowed?: boolean;
 }
 
 export function hopLabel(h: Pick<NextHop, 'host' | 'port'>): string {
@@ -27,7 +33,8 @@ export function hopLabel(h: Pick<NextHop, 'host' | 'port'>): string {
 /** Hops with the same host, port and TLS can share a pooled connection. */
 export function hopKey(h: NextHop): string {
   const tls = h.tls.kind === 'pinned' ? `pinned:${pinnedFingerprint(h.tls.certPem)}` : h.tls.kind;
-  return `${hopLabel(h)}|${tls}`;
+  // A connection opened under an approval for private addresses is never lent to a hop without it.
+  return `${hopLabel(h)}|${tls}${h.privateAddressAllowed ? '|private' : ''}`;
 }
 
 const fingerprints = new Map<string, string>();
@@ -68,7 +75,7 @@ export function recipientDomain(address: string): string {
 
 // ---------------------------------------------------------------- upstreams
 
-export interface UpstreamRow { host: string; port: number; priority: number; tlsPolicy: 'verify' | 'pinned' | 'none'; pinnedCertPem: string | null }
+export interface UpstreamRow { host: string; port: number; priority: number; tlsPolicy: 'verify' | 'pinned' | 'none'; pinnedCertPem: string | null; privateAddressAllowed?: boolean }
 
 /** A tenant's upstream group in the order it is tried: failover, never fan-out. */
 export function upstreamHops(upstreams: UpstreamRow[]): NextHop[] {
@@ -78,6 +85,7 @@ export function upstreamHops(upstreams: UpstreamRow[]): NextHop[] {
       host: u.host,
       port: u.port,
       source: 'upstream' as const,
+      privateAddressAllowed: !!u.privateAddressAllowed,
       tls: u.tlsPolicy === 'pinned' && u.pinnedCertPem ? { kind: 'pinned' as const, certPem: u.pinnedCertPem } : u.tlsPolicy === 'none' ? { kind: 'none' as const } : { kind: 'verify' as const },
     }));
 }

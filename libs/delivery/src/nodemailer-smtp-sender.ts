@@ -1,5 +1,7 @@
+import type { Socket } from 'node:net';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { parseReply } from '@app/smtp';
+import { connectToAddresses, DnsHostAddresses, HostAddresses, planUpstreamConnection } from '@app/tenants/upstream-address';
 import type { AttemptResult } from './delivery-outcome';
 import { connectionOptionsFor, hopKey, hopLabel, HopConnectionSettings, NextHop } from './next-hop';
 import type { OutgoingEnvelope, SendRequest, SendResult, SmtpSender } from './smtp-sender.port';
@@ -28,6 +30,13 @@ export interface SmtpPoolOptions {
   maxMessagesPerConnection: number;
 }
 
+/** An upstream the address check refused: reported as its own routing verdict, not as an unreachable server. */
+class UpstreamRefused extends Error {
+  constructor(readonly result: AttemptResult & { kind: 'route' }) {
+    super(result.message);
+  }
+}
+
 const CONNECTION_CODES = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS', 'ETLS', 'EPROTOCOL', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
 function nonAscii(s: string): boolean {
@@ -51,7 +60,12 @@ export class NodemailerSmtpSender implements SmtpSender {
   private readonly all = new Set<Pooled>();
   private closed = false;
 
-  constructor(private readonly settings: HopConnectionSettings, private readonly pool: SmtpPoolOptions = { maxIdlePerHop: 8, idleMs: 15_000, maxMessagesPerConnection: 100 }) {}
+  constructor(
+    private readonly settings: HopConnectionSettings,
+    private readonly pool: SmtpPoolOptions = { maxIdlePerHop: 8, idleMs: 15_000, maxMessagesPerConnection: 100 },
+    /** Resolves upstream names once, for the address check before connecting. */
+    private readonly addresses: HostAddresses = new DnsHostAddresses(),
+  ) {}
 
   async send(req: SendRequest): Promise<SendResult> {
     const key = hopKey(req.hop);
@@ -80,15 +94,43 @@ export class NodemailerSmtpSender implements SmtpSender {
   }
 
   private connectFailure(hop: NextHop, e: NodemailerError): AttemptResult {
+    if (e instanceof UpstreamRefused) return e.result;
     const code = e.code ?? 'ECONNECTION';
     const detail = e.response ? `${e.message} (${e.response.trim()})` : e.message;
     return { kind: 'connection', errorCode: code, message: `${hopLabel(hop)}: ${detail}` };
   }
 
-  private connect(hop: NextHop, key: string): Promise<Pooled> {
-    if (this.closed) return Promise.reject(Object.assign(new Error('sender is shutting down'), { code: 'ECONNECTION' }));
+  /**
+   * An upstream not approved for private addresses is connected to only at
+   * the public addresses its name resolved to here, so a name that points
+   * into our own network is refused and one re-pointed after the check
+   * cannot move the connection. Other hops connect by name as before.
+   */
+  private async openSocket(hop: NextHop): Promise<Socket | undefined> {
+    if (hop.source !== 'upstream') return undefined;
+    const plan = await planUpstreamConnection({ host: hop.host, privateAddressAllowed: !!hop.privateAddressAllowed }, this.addresses, this.settings.connectTimeoutMs);
+    switch (plan.kind) {
+      case 'as-named':
+        return undefined;
+      case 'refused':
+        throw new UpstreamRefused({ kind: 'route', reason: 'upstream-not-public', message: plan.message });
+      case 'unresolved':
+        throw Object.assign(new Error(plan.message), { code: 'EDNS' });
+      case 'addresses':
+        return connectToAddresses(plan.addresses, hop.port, this.settings.connectTimeoutMs);
+    }
+  }
+
+  private async connect(hop: NextHop, key: string): Promise<Pooled> {
+    if (this.closed) throw Object.assign(new Error('sender is shutting down'), { code: 'ECONNECTION' });
+    const socket = await this.openSocket(hop);
+    if (this.closed) {
+      socket?.destroy();
+      throw Object.assign(new Error('sender is shutting down'), { code: 'ECONNECTION' });
+    }
     return new Promise<Pooled>((resolve, reject) => {
-      const conn = new SMTPConnection(connectionOptionsFor(hop, this.settings) as ConstructorParameters<typeof SMTPConnection>[0]);
+      const options = { ...connectionOptionsFor(hop, this.settings), ...(socket ? { connection: socket } : {}) };
+      const conn = new SMTPConnection(options as ConstructorParameters<typeof SMTPConnection>[0]);
       const pooled: Pooled = { conn, key, label: hopLabel(hop), messages: 0, alive: true, idleTimer: null, wantSmtpUtf8: false };
       this.rewriteMailFrom(pooled);
       let settled = false;

@@ -9,3 +9,4 @@ export * from './tenant-settings';
 export * from './tenants.service';
 export * from './tenants.module';
 export * from './upstream-host-policy';
+export * from './upstream-address';

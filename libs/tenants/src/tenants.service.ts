@@ -10,6 +10,7 @@ import { Upstream, UpstreamTlsPolicy } from './upstream.entity';
 import { hasVerificationRecord, normalizeDomainName, TXT_LOOKUP, TxtLookup, verificationRecordValue } from './domain-verification';
 import { TenantsErrors } from './tenants.errors';
 import { ExistingDomainClaim, judgeDomainClaim } from './domain-claims';
+import { upstreamHostProblem } from './upstream-host-policy';
 
 export interface CreateTenantInput {
   name: string;
@@ -79,6 +80,20 @@ export interface TenantSettingsPatch {
   smsSender?: string | null;
   smsTemplates?: SmsTemplates;
   smsCapPerHour?: number | null;
+}
+
+/**
+ * Who sets an upstream's host. An operator who sets a host that is not on the
+ * public internet (a VPN-connected server) thereby approves private addresses
+ * for it; anyone else's upstream is only ever connected to public addresses.
+ */
+export interface UpstreamWriter {
+  byOperator?: boolean;
+}
+
+/** Approval follows the host: given when an operator sets a non-public host, withdrawn whenever the host changes otherwise. */
+function privateAddressAllowed(host: string, writer: UpstreamWriter): boolean {
+  return !!writer.byOperator && upstreamHostProblem(host) !== null;
 }
 
 export type UpstreamPatch = Partial<Pick<AddUpstreamInput, 'host' | 'port' | 'priority' | 'tlsPolicy'>> & { pinnedCertPem?: string | null };
@@ -356,13 +371,16 @@ export class TenantsService {
   }
 
   /** Adds one of the customer's Exchange servers to a group; lower priority is tried first. */
-  async addUpstream(tenantRef: string, input: AddUpstreamInput): Promise<Upstream> {
+  async addUpstream(tenantRef: string, input: AddUpstreamInput, writer: UpstreamWriter = {}): Promise<Upstream> {
     const tenant = await this.findTenant(tenantRef);
     const v = checkUpstreamInput(input);
     const scope = new TenantScope(tenant.id, this.ds.manager);
     const group = await scope.findOne(UpstreamGroup, { name: v.group });
     if (!group) throw TenantsErrors.upstreamGroupNotFound(v.group);
-    return scope.insert(Upstream, { groupId: group.id, host: v.host, port: v.port, priority: v.priority, tlsPolicy: v.tlsPolicy, pinnedCertPem: v.pinnedCertPem });
+    return scope.insert(Upstream, {
+      groupId: group.id, host: v.host, port: v.port, priority: v.priority, tlsPolicy: v.tlsPolicy, pinnedCertPem: v.pinnedCertPem,
+      privateAddressAllowed: privateAddressAllowed(v.host, writer),
+    });
   }
 
   // ------------------------------------------------------------ by id, for the admin API (every child id scoped by its tenant)
@@ -471,19 +489,21 @@ export class TenantsService {
     return upstream;
   }
 
-  async addUpstreamToGroup(tenantId: string, groupId: string, input: Omit<AddUpstreamInput, 'group'>): Promise<Upstream> {
+  async addUpstreamToGroup(tenantId: string, groupId: string, input: Omit<AddUpstreamInput, 'group'>, writer: UpstreamWriter = {}): Promise<Upstream> {
     const group = await this.findUpstreamGroupById(tenantId, groupId);
-    return this.addUpstream(tenantId, { ...input, group: group.name });
+    return this.addUpstream(tenantId, { ...input, group: group.name }, writer);
   }
 
   /** Changes an upstream; the fields given replace the stored ones and the result is checked as a whole. */
-  async updateUpstream(tenantId: string, groupId: string, upstreamId: string, patch: UpstreamPatch): Promise<Upstream> {
+  async updateUpstream(tenantId: string, groupId: string, upstreamId: string, patch: UpstreamPatch, writer: UpstreamWriter = {}): Promise<Upstream> {
     const u = await this.findUpstreamById(tenantId, groupId, upstreamId);
     const tlsPolicy = patch.tlsPolicy ?? u.tlsPolicy;
     // Leaving "pinned" drops the pinned certificate unless one is given.
     const pinned = patch.pinnedCertPem !== undefined ? patch.pinnedCertPem : tlsPolicy === 'pinned' ? u.pinnedCertPem : null;
     const v = checkUpstreamInput({ host: patch.host ?? u.host, port: patch.port ?? u.port, priority: patch.priority ?? u.priority, tlsPolicy, pinnedCertPem: pinned ?? undefined });
-    await this.ds.manager.update(Upstream, { id: u.id, tenantId }, { host: v.host, port: v.port, priority: v.priority, tlsPolicy: v.tlsPolicy, pinnedCertPem: v.pinnedCertPem });
+    // A host given again is judged again, by whoever gives it; other changes keep the approval as it was.
+    const approval = patch.host !== undefined ? privateAddressAllowed(v.host, writer) : u.privateAddressAllowed;
+    await this.ds.manager.update(Upstream, { id: u.id, tenantId }, { host: v.host, port: v.port, priority: v.priority, tlsPolicy: v.tlsPolicy, pinnedCertPem: v.pinnedCertPem, privateAddressAllowed: approval });
     return this.findUpstreamById(tenantId, groupId, u.id);
   }
 

@@ -19,18 +19,23 @@ for (const [net, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 
  * probes and the "test connection" action would reach into the provider's own
  * network (its Redis, Postgres, metadata service) and report what answered.
  * Names are judged by their form; what a name resolves to is checked again
- * when a connection is made.
+ * when a connection is made (see planUpstreamConnection).
  */
 export function upstreamHostProblem(host: string): string | null {
   const h = host.trim().toLowerCase().replace(/\.$/, '').replace(/^\[(.*)\]$/, '$1');
   const family = isIP(h);
-  if (family) {
-    const mapped = family === 6 ? /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h)?.[1] : undefined;
-    const blocked = mapped ? NOT_PUBLIC.check(mapped, 'ipv4') : NOT_PUBLIC.check(h, family === 4 ? 'ipv4' : 'ipv6');
-    return blocked ? `${host} is not an address on the public internet` : null;
-  }
+  if (family) return isPublicAddress(h) ? null : `${host} is not an address on the public internet`;
   if (h === 'localhost' || h.endsWith('.localhost')) return `${host} names this machine`;
   if (!h.includes('.')) return `${host} is not a fully qualified host name (a name with its domain, like mail.example.com)`;
   if (/\.(internal|local|lan|home\.arpa)$/.test(h)) return `${host} is a name of a private network`;
   return null;
+}
+
+/** Whether an IP address (v4, or v6 including the IPv4-mapped form) lies on the public internet. */
+export function isPublicAddress(address: string): boolean {
+  const a = address.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const family = isIP(a);
+  if (!family) return false;
+  const mapped = family === 6 ? /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a)?.[1] : undefined;
+  return !(mapped ? NOT_PUBLIC.check(mapped, 'ipv4') : NOT_PUBLIC.check(a, family === 4 ? 'ipv4' : 'ipv6'));
 }

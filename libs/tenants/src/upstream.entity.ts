@@ -18,5 +18,11 @@ export class Upstream {
   @Column('integer', { default: 10 }) priority: number;
   @Column('text', { name: 'tls_policy', default: 'verify' }) tlsPolicy: UpstreamTlsPolicy;
   @Column('text', { name: 'pinned_cert_pem', nullable: true }) pinnedCertPem: string | null;
+  /**
+   * An operator set a host that is not on the public internet (a VPN-connected
+   * server): connections may go to private addresses. Otherwise every address
+   * is checked when a connection is made (planUpstreamConnection).
+   */
+  @Column('boolean', { name: 'private_address_allowed', default: false }) privateAddressAllowed: boolean;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

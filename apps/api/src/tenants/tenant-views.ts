@@ -41,6 +41,12 @@ export interface UpstreamView {
   pinnedCertSha256: string | null;
   pinnedCertSubject: string | null;
   pinnedCertValidTo: string | null;
+  /**
+   * Read-only: an operator set a host that is not on the public internet, so
+   * connections may go to private addresses. Otherwise the addresses a host
+   * name resolves to are checked at every connection, and a non-public one is refused.
+   */
+  privateAddressAllowed: boolean;
   createdAt: Date;
 }
 
@@ -61,6 +67,7 @@ export function upstreamView(u: Upstream): UpstreamView {
     pinnedCertSha256: cert?.fingerprint256 ?? null,
     pinnedCertSubject: cert?.subject.replace(/\n/g, ', ') ?? null,
     pinnedCertValidTo: cert ? new Date(cert.validTo).toISOString() : null,
+    privateAddressAllowed: u.privateAddressAllowed,
     createdAt: u.createdAt,
   };
 }

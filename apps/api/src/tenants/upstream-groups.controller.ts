@@ -72,8 +72,8 @@ export class UpstreamGroupsController {
     @CurrentPrincipal() p: Principal,
   ): Promise<UpstreamView> {
     assertHostAllowed(p, body.host);
-    const u = upstreamView(await this.tenants.addUpstreamToGroup(tenantId, groupId, body));
-    await this.audit.record(p, tenantId, 'upstream.create', u.id, { groupId, host: u.host, port: u.port, priority: u.priority, tlsPolicy: u.tlsPolicy, pinnedCertSha256: u.pinnedCertSha256 });
+    const u = upstreamView(await this.tenants.addUpstreamToGroup(tenantId, groupId, body, { byOperator: p.role === 'operator' }));
+    await this.audit.record(p, tenantId, 'upstream.create', u.id, { groupId, host: u.host, port: u.port, priority: u.priority, tlsPolicy: u.tlsPolicy, pinnedCertSha256: u.pinnedCertSha256, privateAddressAllowed: u.privateAddressAllowed });
     return u;
   }
 
@@ -88,8 +88,8 @@ export class UpstreamGroupsController {
     @CurrentPrincipal() p: Principal,
   ): Promise<UpstreamView> {
     if (body.host !== undefined) assertHostAllowed(p, body.host);
-    const u = upstreamView(await this.tenants.updateUpstream(tenantId, groupId, upstreamId, body));
-    await this.audit.record(p, tenantId, 'upstream.update', u.id, { groupId, host: u.host, port: u.port, priority: u.priority, tlsPolicy: u.tlsPolicy, pinnedCertSha256: u.pinnedCertSha256 });
+    const u = upstreamView(await this.tenants.updateUpstream(tenantId, groupId, upstreamId, body, { byOperator: p.role === 'operator' }));
+    await this.audit.record(p, tenantId, 'upstream.update', u.id, { groupId, host: u.host, port: u.port, priority: u.priority, tlsPolicy: u.tlsPolicy, pinnedCertSha256: u.pinnedCertSha256, privateAddressAllowed: u.privateAddressAllowed });
     return u;
   }
 
@@ -120,8 +120,10 @@ export class UpstreamGroupsController {
 }
 
 /**
- * Tenants name upstreams on the public internet only (see upstreamHostProblem);
- * an operator may set up a private address for a tenant connected by VPN.
+ * Tenants name upstreams on the public internet only (see upstreamHostProblem;
+ * the addresses a name resolves to are checked at each connection). An
+ * operator may set up a private address for a tenant connected by VPN, which
+ * approves private addresses for that upstream (privateAddressAllowed).
  */
 function assertHostAllowed(p: Principal, host: string): void {
   if (p.role === 'operator') return;

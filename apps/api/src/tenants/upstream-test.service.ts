@@ -10,7 +10,7 @@ export interface UpstreamTestResult {
   tlsPolicy: UpstreamTlsPolicy;
   /** Connect, EHLO, STARTTLS under the policy (and the canary RCPT when asked) all succeeded. */
   ok: boolean;
-  /** How far the session got. */
+  /** How far the session got ('connect' also for an upstream refused because it resolves to a non-public address: error.code upstream-not-public). */
   stage: 'connect' | 'session' | 'mail' | 'rcpt';
   elapsedMs: number;
   reply: { code: number; enhanced: string | null; text: string } | null;
@@ -42,7 +42,7 @@ export class UpstreamTestService {
     const group = await this.tenants.findUpstreamGroupById(tenantId, groupId);
     const results = await Promise.all(
       group.upstreams.map(async (u): Promise<UpstreamTestResult> => {
-        const r = await this.prober.probe({ target: { host: u.host, port: u.port, tlsPolicy: u.tlsPolicy, pinnedCertPem: u.pinnedCertPem }, canaryAddress, timeoutMs: this.cfg.PROBE_TIMEOUT_MS });
+        const r = await this.prober.probe({ target: { host: u.host, port: u.port, tlsPolicy: u.tlsPolicy, pinnedCertPem: u.pinnedCertPem, privateAddressAllowed: u.privateAddressAllowed }, canaryAddress, timeoutMs: this.cfg.PROBE_TIMEOUT_MS });
         const base = { upstreamId: u.id, host: u.host, port: u.port, tlsPolicy: u.tlsPolicy, stage: r.stage, elapsedMs: r.elapsedMs };
         if (r.result.kind === 'reply') {
           const reply = { code: r.result.code, enhanced: r.result.enhanced, text: r.result.text };

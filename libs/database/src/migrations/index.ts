@@ -12,6 +12,7 @@ import { AddWebmailFolders1764500003000 } from './1764500003000-AddWebmailFolder
 import { AddWebmailSending1764500004000 } from './1764500004000-AddWebmailSending';
 import { AddScimIdentity1764500005000 } from './1764500005000-AddScimIdentity';
 import { AddOperatorTools1764500006000 } from './1764500006000-AddOperatorTools';
+import { AddUpstreamPrivateAddressApproval1764500007000 } from './1764500007000-AddUpstreamPrivateAddressApproval';
 
 /** Listed explicitly so that the compiled build and the tests run the same set, in order. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   AddWebmailSending1764500004000,
   AddScimIdentity1764500005000,
   AddOperatorTools1764500006000,
+  AddUpstreamPrivateAddressApproval1764500007000,
 ];
