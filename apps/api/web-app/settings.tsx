@@ -23,6 +23,7 @@ export function SettingsView({ tenant, canChange }: { tenant: Tenant; canChange:
         continuity: { policy: val('policy') },
         language: val('language'),
         rollingWindowDays: Number(val('window')),
+        rejectOnDmarcFail: (f.elements.namedItem('dmarc') as HTMLInputElement).checked,
         sms: { sender: val('sender').trim() || null },
       });
       setS(next);
@@ -58,6 +59,9 @@ export function SettingsView({ tenant, canChange }: { tenant: Tenant; canChange:
         <label>
           {t('settings.window')}
           <input name="window" type="number" min={1} max={365} value={s.rollingWindowDays} />
+        </label>
+        <label class="check">
+          <input name="dmarc" type="checkbox" checked={s.rejectOnDmarcFail} /> {t('settings.dmarc')}
         </label>
         {canChange && (
           <button type="submit" class="primary">

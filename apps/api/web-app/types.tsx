@@ -140,6 +140,7 @@ export interface Settings {
   continuity: { upstreamKind: string; policy: string | null; effectivePolicy: string; autoSwitchBack: boolean; probeIntervalSeconds: number; failureThreshold: number };
   rollingWindowDays: number;
   unknownRecipientPolicy: string;
+  rejectOnDmarcFail: boolean;
   language: 'en' | 'de';
   sms: { sender: string | null; capPerHour: number | null; effectiveCapPerHour: number };
 }

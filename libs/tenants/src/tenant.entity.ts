@@ -16,6 +16,8 @@ export class Tenant {
   /** How long a temporarily failing delivery is retried before it bounces. */
   @Column('integer', { name: 'delivery_lifetime_seconds', default: 5 * 86400 }) deliveryLifetimeSeconds: number;
   @Column('integer', { name: 'rolling_window_days', default: 30 }) rollingWindowDays: number;
+  /** Refuse (550 5.7.1 at the MX) inbound mail that fails DMARC under the sender domain's reject policy; otherwise such mail is only flagged. */
+  @Column('boolean', { name: 'reject_on_dmarc_fail', default: false }) rejectOnDmarcFail: boolean;
   /** Language of employees' texts and the webmail's default. */
   @Column('text', { default: 'en' }) language: TenantLanguage;
   @Column('text', { name: 'webmail_brand_name', nullable: true }) webmailBrandName: string | null;

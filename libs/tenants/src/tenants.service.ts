@@ -72,6 +72,7 @@ export interface TenantPatch {
 export interface TenantSettingsPatch {
   rollingWindowDays?: number;
   unknownRecipientPolicy?: UnknownRecipientPolicy;
+  rejectOnDmarcFail?: boolean;
   language?: TenantLanguage;
   webmailBrandName?: string | null;
   webmailLogoDataUrl?: string | null;
@@ -107,6 +108,7 @@ const GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const SETTINGS_COLUMNS: Record<keyof TenantSettingsPatch, string> = {
   rollingWindowDays: 'rolling_window_days',
   unknownRecipientPolicy: 'unknown_recipient_policy',
+  rejectOnDmarcFail: 'reject_on_dmarc_fail',
   language: 'language',
   webmailBrandName: 'webmail_brand_name',
   webmailLogoDataUrl: 'webmail_logo_data_url',

@@ -106,6 +106,7 @@ export const UpdateSettingsBody = z.strictObject({
     .optional(),
   rollingWindowDays: rollingWindowDays.optional(),
   unknownRecipientPolicy: unknownRecipientPolicy.optional(),
+  rejectOnDmarcFail: z.boolean().optional(),
   language: language.optional(),
   webmail: z
     .strictObject({

@@ -23,6 +23,8 @@ export interface TenantSettingsView {
   };
   rollingWindowDays: number;
   unknownRecipientPolicy: Tenant['unknownRecipientPolicy'];
+  /** Refuse inbound mail that fails DMARC under the sender domain's p=reject (550 5.7.1 before our 250); false: deliver it with a warning. */
+  rejectOnDmarcFail: boolean;
   language: Tenant['language'];
   webmail: { brandName: string | null; logoDataUrl: string | null; primaryColor: string | null; practiceSignin: boolean };
   sms: { sender: string | null; templates: SmsTemplates; capPerHour: number | null; effectiveCapPerHour: number };
@@ -56,6 +58,7 @@ export class TenantSettingsService {
       },
       rollingWindowDays: tenant.rollingWindowDays,
       unknownRecipientPolicy: tenant.unknownRecipientPolicy,
+      rejectOnDmarcFail: tenant.rejectOnDmarcFail,
       language: tenant.language,
       webmail: { brandName: tenant.webmailBrandName, logoDataUrl: tenant.webmailLogoDataUrl, primaryColor: tenant.webmailPrimaryColor, practiceSignin: tenant.webmailPracticeSignin },
       sms: { sender: tenant.smsSender, templates: tenant.smsTemplates ?? {}, capPerHour: tenant.smsCapPerHour, effectiveCapPerHour: tenant.smsCapPerHour ?? this.cfg.SMS_TENANT_CAP_PER_HOUR },
@@ -75,6 +78,7 @@ export class TenantSettingsService {
     const own: TenantSettingsPatch = {
       rollingWindowDays: body.rollingWindowDays,
       unknownRecipientPolicy: body.unknownRecipientPolicy,
+      rejectOnDmarcFail: body.rejectOnDmarcFail,
       language: body.language,
       webmailBrandName: body.webmail?.brandName,
       webmailLogoDataUrl: body.webmail?.logoDataUrl,

@@ -107,6 +107,7 @@ describe('admin API: tenants, settings and connectors', () => {
       expect(res.body).toMatchObject({
         rollingWindowDays: 30,
         unknownRecipientPolicy: 'reject',
+        rejectOnDmarcFail: false,
         language: 'en',
         webmail: { brandName: null, logoDataUrl: null, primaryColor: null, practiceSignin: false },
         sms: { sender: null, templates: {}, capPerHour: null, effectiveCapPerHour: 777 },
@@ -119,6 +120,7 @@ describe('admin API: tenants, settings and connectors', () => {
         continuity: { policy: 'confirm', failureThreshold: 6, failureWindowSeconds: 300, confirmTimeoutSeconds: 900, canaryAddress: 'Canary@Example.COM' },
         rollingWindowDays: 45,
         unknownRecipientPolicy: 'passthrough',
+        rejectOnDmarcFail: true,
         language: 'de',
         webmail: { brandName: ' Demo Mail ', logoDataUrl: PNG_URL, primaryColor: '#1A2B3C', practiceSignin: true },
         sms: { sender: 'DemoCorp', templates: { de: { credentials: '{tenant}: Code {code}, Link {link}, gültig {lifetime}' }, en: { backToNormal: '{tenant}: back to normal.' } }, capPerHour: 50 },
@@ -129,12 +131,13 @@ describe('admin API: tenants, settings and connectors', () => {
         continuity: { policy: 'confirm', effectivePolicy: 'confirm', failureThreshold: 6, failureWindowSeconds: 300, confirmTimeoutSeconds: 900, canaryAddress: 'canary@example.com' },
         rollingWindowDays: 45,
         unknownRecipientPolicy: 'passthrough',
+        rejectOnDmarcFail: true,
         language: 'de',
         webmail: { brandName: 'Demo Mail', logoDataUrl: PNG_URL, primaryColor: '#1a2b3c', practiceSignin: true },
         sms: { sender: 'DemoCorp', templates: body.sms.templates, capPerHour: 50, effectiveCapPerHour: 50 },
       });
       const row = await tenantRow(tenant.id);
-      expect(row).toMatchObject({ webmail_practice_signin: true, webmail_brand_name: 'Demo Mail', webmail_primary_color: '#1a2b3c', sms_sender: 'DemoCorp', sms_cap_per_hour: 50, failure_threshold: 6, language: 'de' });
+      expect(row).toMatchObject({ reject_on_dmarc_fail: true, webmail_practice_signin: true, webmail_brand_name: 'Demo Mail', webmail_primary_color: '#1a2b3c', sms_sender: 'DemoCorp', sms_cap_per_hour: 50, failure_threshold: 6, language: 'de' });
 
       const partial = await admin.patch(url(), { webmail: { primaryColor: null }, sms: { capPerHour: null } });
       expect(partial.body.webmail).toEqual({ brandName: 'Demo Mail', logoDataUrl: PNG_URL, primaryColor: null, practiceSignin: true });
@@ -164,6 +167,7 @@ describe('admin API: tenants, settings and connectors', () => {
       ['rollingWindowDays', { rollingWindowDays: 0 }],
       ['language', { language: 'fr' }],
       ['unknownRecipientPolicy', { unknownRecipientPolicy: 'accept' }],
+      ['rejectOnDmarcFail', { rejectOnDmarcFail: 'yes' }],
     ])('refuses a bad %s, naming it', async (field, body) => {
       const before = await tenantRow(tenant.id);
       const res = await admin.patch(url(), body);
