@@ -154,4 +154,23 @@ describe('admin sign-in: password, TOTP, session, CSRF', () => {
     expect((await c.get('/api/auth/session')).status).toBe(401);
     expect((await c.post('/api/auth/totp', { code: totpCode(admin) })).status).toBe(401);
   });
+
+  it('counts wrong current passwords at a password change towards the lockout, and then refuses the change and sign-in alike', async () => {
+    const admin = await createAdmin({ role: 'admin', tenantId: tenant.id });
+    const c = await signIn(api, admin);
+    const attempt = (currentPassword: string) => c.post('/api/auth/password', { currentPassword, newPassword: 'a brand new passphrase' });
+    for (let i = 0; i < 10; i++) expect((await attempt(`not it ${i} at all`)).body).toMatchObject({ statusCode: 403, code: 'wrong_password' });
+    // Locked now: even the right password changes nothing.
+    const blocked = await attempt(admin.password);
+    expect(blocked.status).toBe(429);
+    expect(blocked.body).toMatchObject({ code: 'rate_limited' });
+    const row = await withDb(async (db) => (await db.query(`SELECT failed_attempts, locked_until FROM admin_users WHERE id = $1`, [admin.id])).rows[0]);
+    expect(row.failed_attempts).toBe(10);
+    expect(new Date(row.locked_until).getTime()).toBeGreaterThan(Date.now());
+    expect((await anonymous(api).post('/api/auth/login', { email: admin.email, password: admin.password })).status).toBe(429);
+    const actions = (await auditRowsOf(tenant.id)).filter((r) => r.target === admin.id).map((r) => r.action);
+    expect(actions.filter((a) => a === 'auth.password_change_refused')).toHaveLength(10);
+    expect(actions).toContain('auth.password_change_blocked');
+    expect(actions).not.toContain('auth.password_changed');
+  });
 });

@@ -118,7 +118,19 @@ export class AuthController {
   @ApiOperation({ summary: "Change one's own password; other sessions of the account end" })
   async password(@ZodBody(PasswordBody) body: z.infer<typeof PasswordBody>, @Req() req: AdminRequest, @CurrentPrincipal() p: Principal): Promise<void> {
     const s = sessionOf(req);
-    if (!(await verifyPassword(s.user.password_hash, body.currentPassword))) throw new HttpError(403, 'wrong_password', 'the current password is wrong');
+    // Wrong current passwords count towards the account's lockout as at sign-in, so a taken-over
+    // session cannot be used to guess the password at the change rate.
+    const user = (await this.users.byId(s.user.id)) ?? s.user;
+    if (user.locked_until && user.locked_until > new Date()) {
+      const retryAfter = Math.ceil((user.locked_until.getTime() - Date.now()) / 1000);
+      await this.audit.record(p, p.tenantId, 'auth.password_change_blocked', user.id, { reason: 'locked', lockedUntil: user.locked_until.toISOString() });
+      throw new HttpError(429, 'rate_limited', `too many wrong passwords; try again in ${Math.ceil(retryAfter / 60)} min`, { retryAfter });
+    }
+    if (!(await verifyPassword(user.password_hash, body.currentPassword))) {
+      const lockedUntil = await this.users.recordFailure(user.id);
+      await this.audit.record(p, p.tenantId, 'auth.password_change_refused', user.id, { reason: 'wrong_password', ...(lockedUntil ? { lockedUntil: lockedUntil.toISOString() } : {}) });
+      throw new HttpError(403, 'wrong_password', 'the current password is wrong');
+    }
     await this.users.update(s.user.id, { password: body.newPassword });
     await this.sessions.destroyAllOf(s.user.id, s.id);
     await this.audit.record(p, p.tenantId, 'auth.password_changed', s.user.id);
