@@ -17,7 +17,7 @@ export const SUMMARY_COLUMNS = `
   e.id, e.mailbox_id, e.folder, e.flags,
   to_char(e.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at,
   coalesce(m.header_date, e.received_at) AS shown_date,
-  m.thread_key, m.from_addr, m.to_addr, m.subject, m.snippet, m.mail_from, m.auth_summary,
+  e.thread_id, m.from_addr, m.to_addr, m.subject, m.snippet, m.mail_from, m.auth_summary,
   coalesce(jsonb_typeof(m.attachments) = 'array' AND EXISTS (
     SELECT 1 FROM jsonb_array_elements(m.attachments) a WHERE coalesce((a->>'inline')::boolean, false) = false), false) AS has_attachments`;
 
@@ -28,7 +28,7 @@ export interface SummaryRow {
   flags: string[];
   cursor_at: string;
   shown_date: Date;
-  thread_key: string;
+  thread_id: string;
   from_addr: Person[] | null;
   to_addr: Person[] | null;
   subject: string | null;
@@ -48,12 +48,17 @@ export function peopleOf(list: Person[] | null | undefined, max = 100): Person[]
   return (Array.isArray(list) ? list : []).filter((x) => x && typeof x.address === 'string').slice(0, max).map((x) => ({ name: String(x.name ?? ''), address: x.address }));
 }
 
+/** A conversation's id in the API: its uuid as 32 hex digits. */
+export function threadIdOf(uuid: string): string {
+  return uuid.replace(/-/g, '');
+}
+
 export function summaryOf(r: SummaryRow): MessageSummary {
   return {
     id: r.id,
     mailboxId: r.mailbox_id,
     folder: r.folder,
-    threadId: r.thread_key,
+    threadId: threadIdOf(r.thread_id),
     from: personOf(r.from_addr, r.mail_from || undefined),
     to: peopleOf(r.to_addr, 10),
     subject: r.subject,
@@ -137,15 +142,18 @@ export class MailboxViewService {
   /**
    * A conversation in one mailbox, oldest first, across inbox and sent.
    * Trashed messages are left out unless the whole conversation is in the trash.
+   * Conversations are kept per mailbox as mail arrives and is indexed (see the
+   * AddMailboxThreads migration): entries sharing a Message-ID through their
+   * own id, In-Reply-To or References are one conversation, never by subject.
    */
   async thread(v: Viewer, mailboxId: string, threadId: string): Promise<{ threadId: string; subject: string | null; messages: MessageSummary[] }> {
     const mb = await this.access.require(v, mailboxId);
     if (!THREAD_ID.test(threadId)) throw new HttpError(404, 'not_found', 'no such conversation');
     const rows: SummaryRow[] = await this.ds.query(
       `SELECT ${SUMMARY_COLUMNS}
-         FROM messages m
-         JOIN mirror_entries e ON e.message_id = m.id AND e.tenant_id = m.tenant_id
-        WHERE m.tenant_id = $1 AND m.thread_key = $3 AND e.mailbox_id = $2 AND e.folder <> 'drafts'
+         FROM mirror_entries e
+         JOIN messages m ON m.id = e.message_id AND m.tenant_id = e.tenant_id
+        WHERE e.tenant_id = $1 AND e.mailbox_id = $2 AND e.thread_id = $3::uuid AND e.folder <> 'drafts'
         ORDER BY e.received_at, e.id
         LIMIT ${MAX_THREAD_MESSAGES}`,
       [v.tenantId, mb.id, threadId],

@@ -6,7 +6,7 @@ import type { AuthSummary } from '@app/mail-auth';
 import { authView } from './auth-warning';
 import { isUuid } from './cursor';
 import { MailboxAccess, MessageNotFoundError } from './mailbox-access.service';
-import { personOf, peopleOf, SEEN } from './mailbox-view.service';
+import { personOf, peopleOf, SEEN, threadIdOf } from './mailbox-view.service';
 import { AttachmentView, Folder, MessageDetail, Person, Viewer } from './mailbox-view.types';
 import { mailDocument, sanitizeMailHtml } from './html-sanitizer';
 import { AttachmentPart, openAttachment, readMessageBody, UnreadableMessageError } from './message-body';
@@ -23,7 +23,7 @@ interface EntryRow {
   mail_from: string;
   index_state: 'pending' | 'indexed' | 'unparseable';
   index_error: string | null;
-  thread_key: string;
+  thread_id: string;
   from_addr: Person[] | null;
   to_addr: Person[] | null;
   cc_addr: Person[] | null;
@@ -62,7 +62,7 @@ export class MessageContentService {
     const ids = await this.access.permittedIds(v);
     const rows: EntryRow[] = await this.ds.query(
       `SELECT e.id, e.mailbox_id, e.folder, e.trashed_from, e.flags, e.received_at,
-              m.blob_key, m.size_bytes, m.mail_from, m.index_state, m.index_error, m.thread_key, m.from_addr, m.to_addr, m.cc_addr,
+              m.blob_key, m.size_bytes, m.mail_from, m.index_state, m.index_error, e.thread_id, m.from_addr, m.to_addr, m.cc_addr,
               m.subject, m.header_date, m.message_id_header, m.in_reply_to, m.references_ids, m.attachments, m.body_text, m.auth_summary
          FROM mirror_entries e
          JOIN messages m ON m.id = e.message_id AND m.tenant_id = e.tenant_id
@@ -106,7 +106,7 @@ export class MessageContentService {
       mailboxId: r.mailbox_id,
       folder: r.folder,
       trashedFrom: r.trashed_from,
-      threadId: r.thread_key,
+      threadId: threadIdOf(r.thread_id),
       from: personOf(r.from_addr, r.mail_from || undefined),
       sender: r.mail_from,
       to: peopleOf(r.to_addr),

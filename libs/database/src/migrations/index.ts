@@ -13,6 +13,7 @@ import { AddWebmailSending1764500004000 } from './1764500004000-AddWebmailSendin
 import { AddScimIdentity1764500005000 } from './1764500005000-AddScimIdentity';
 import { AddOperatorTools1764500006000 } from './1764500006000-AddOperatorTools';
 import { AddUpstreamPrivateAddressApproval1764500007000 } from './1764500007000-AddUpstreamPrivateAddressApproval';
+import { AddMailboxThreads1764500008000 } from './1764500008000-AddMailboxThreads';
 
 /** Listed explicitly so that the compiled build and the tests run the same set, in order. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   AddScimIdentity1764500005000,
   AddOperatorTools1764500006000,
   AddUpstreamPrivateAddressApproval1764500007000,
+  AddMailboxThreads1764500008000,
 ];
