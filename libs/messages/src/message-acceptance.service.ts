@@ -128,6 +128,7 @@ export class MessageAcceptance {
 
   async accept(messages: AcceptMessageInput[], now: Date = new Date()): Promise<AcceptedMessage[]> {
     const plans = messages.map((m) => planAcceptance(m, now));
+    if (messages.length === 1) return [await this.acceptOne(messages[0], plans[0])];
     return this.ds.transaction(async (em) => {
       const accepted: AcceptedMessage[] = [];
       // Read in this transaction: mail for a tenant in continuity mode is held from the start, and
@@ -176,6 +177,49 @@ export class MessageAcceptance {
       }
       return accepted;
     });
+  }
+
+  /**
+   * The common case, one message (one tenant in the transaction), as ONE
+   * statement in autocommit: the message row, its deliveries, the copy-back
+   * and the mirror entries are written, and the tenant's mode is read, by a
+   * single statement, which is atomic like the transaction of several tenants
+   * and costs one round trip and one commit instead of six round trips. The
+   * mode is read in the same statement (same snapshot) as the inserts.
+   * Data-modifying WITH clauses run to completion whether or not the final
+   * SELECT reads them; the foreign keys are checked at the end of the
+   * statement, when the message row exists.
+   */
+  private async acceptOne(m: AcceptMessageInput, p: AcceptancePlan): Promise<AcceptedMessage> {
+    const rows: Array<{ id: string }> = await this.ds.query(
+      `WITH t AS (
+         SELECT COALESCE((SELECT mode IN ('active', 'recovering') FROM tenants WHERE id = $1), false) AS held
+       ), m AS (
+         INSERT INTO messages (tenant_id, queue_id, direction, blob_key, size_bytes, mail_from, rcpt_to, client_address, client_helo, body_8bitmime, smtputf8, received_at, journal_state, sign_dkim, auth_results, auth_summary)
+         VALUES ($1, $2, $12, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13, $14, $15, $16::jsonb) RETURNING id
+       ), d AS (
+         INSERT INTO deliveries (tenant_id, message_id, recipient, route_kind, state, next_attempt_at, expires_at, held_at, held_remaining_seconds)
+         SELECT $1, m.id, r.rcpt, r.kind, CASE WHEN x.h THEN 'held' ELSE 'queued' END, $17, $18, CASE WHEN x.h THEN $17::timestamptz END, CASE WHEN x.h THEN $19::integer END
+           FROM m, t, unnest($6::text[], $20::text[]) AS r(rcpt, kind), LATERAL (SELECT t.held AND r.kind = 'upstream' AS h) x
+          WHERE $21::boolean
+       ), c AS (
+         INSERT INTO deliveries (tenant_id, message_id, recipient, route_kind, state, next_attempt_at, expires_at, purpose)
+         SELECT $1, m.id, $22::text, 'upstream', 'queued', $17, $18, 'copy-back' FROM m, t
+          WHERE $22::text IS NOT NULL AND NOT t.held
+         ON CONFLICT (message_id, recipient) DO NOTHING
+       ), e AS (
+         INSERT INTO mirror_entries (tenant_id, mailbox_id, message_id, folder, received_at)
+         SELECT $1, f.mb, m.id, f.folder, $11 FROM m,
+                (SELECT mb, 'inbox' AS folder FROM unnest($23::uuid[]) AS mb UNION ALL SELECT mb, 'sent' FROM unnest($24::uuid[]) AS mb) f
+       )
+       SELECT id FROM m`,
+      [
+        m.tenantId, m.queueId, m.blobKey, m.sizeBytes, m.mailFrom, p.recipients, m.clientAddress, m.clientHelo, m.body8bitmime, m.smtputf8, m.receivedAt, m.direction ?? 'inbound', m.journalState ?? null, m.signDkim === true,
+        m.authentication?.header ?? null, m.authentication ? JSON.stringify(m.authentication.summary) : null,
+        p.nextAttemptAt, p.expiresAt, m.deliveryLifetimeSeconds, p.routeKinds, p.delivers, p.delivers ? p.copyBackTo : null, p.mirrorMailboxIds, p.sentMailboxIds,
+      ],
+    );
+    return { messageId: rows[0].id, tenantId: m.tenantId, queueId: m.queueId, nextAttemptAt: p.nextAttemptAt, delivers: p.delivers };
   }
 
   /** Schedules delivery and indexing; job ids are deterministic, so announcing twice is harmless. */
