@@ -31,10 +31,10 @@ export class RecipientResolver {
   ) {}
 
   async resolve(address: RecipientAddress): Promise<Resolution> {
-    const tenant = await this.directory.verifiedTenantForDomain(address.domain);
+    // Domain and address in one round trip: this runs for every RCPT.
+    const { tenant, target } = await this.directory.lookupRecipient(address.domain, address.key);
     const domainRefusal = checkDomain(tenant);
     if (domainRefusal || !tenant) return { ok: false, refusal: domainRefusal as Refusal };
-    const target = await this.directory.findRecipient(tenant.tenantId, address.key);
     let decision = decideRecipient(address, tenant, target);
     let detail: string | undefined;
     if ('callout' in decision) {
