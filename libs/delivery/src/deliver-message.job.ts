@@ -72,7 +72,7 @@ export class DeliverMessageHandler {
 
   async run(job: DeliverMessageJob): Promise<DeliveryRunReport> {
     const owner = this.newLeaseOwner();
-    const { claimed, held } = await this.store.claimOrHold(job.messageId, owner, this.cfg.DELIVERY_LEASE_SECONDS);
+    const { claimed, held, message } = await this.store.claimAndLoad(job.messageId, owner, this.cfg.DELIVERY_LEASE_SECONDS);
     if (held) this.logger.info({ messageId: job.messageId, held }, 'delivery held: the tenant is in continuity mode');
     if (claimed.length === 0) return { ...EMPTY, held };
     // A slow transaction (a large message, a slow hop) must not outlive its lease, or another worker would send it again.
@@ -81,7 +81,6 @@ export class DeliverMessageHandler {
     }, Math.max(1000, (this.cfg.DELIVERY_LEASE_SECONDS * 1000) / 3));
     renew.unref();
     try {
-      const message = await this.store.loadMessage(claimed[0].tenantId, job.messageId);
       if (!message) {
         await this.store.releaseLease(owner, [job.messageId]);
         this.logger.error({ messageId: job.messageId }, 'delivery rows without their message');
@@ -148,9 +147,12 @@ export class DeliverMessageHandler {
     const report: DeliveryRunReport = { ...EMPTY, claimed: attempts.length };
     // A tenant that went into continuity mode while this attempt ran: its Exchange is down, so
     // mail for it is held (lifetime frozen, no DSN), not retried or expired.
-    const continuityActive = attempts.some((a) => a.row.routeKind === 'upstream') && (await this.store.tenantMode(message.tenantId)) === 'active';
-    for (const a of attempts) {
-      const c = classifyAttempt(a.result);
+    // The mode is asked only when it can change an outcome: a delivered or bounced recipient stays so.
+    const classified = attempts.map((a) => classifyAttempt(a.result));
+    const modeMatters = attempts.some((a, i) => a.row.routeKind === 'upstream' && (a.forceExpire || (classified[i].outcome !== 'delivered' && classified[i].outcome !== 'bounce')));
+    const continuityActive = modeMatters && (await this.store.tenantMode(message.tenantId)) === 'active';
+    for (const [i, a] of attempts.entries()) {
+      const c = classified[i];
       const reply = describeAttempt(a.result);
       const base = { id: a.row.id, attempted: a.attempted, lastReply: reply, lastRoute: a.route, dsnQueueId: null };
       let state: DeliveryUpdate['state'];

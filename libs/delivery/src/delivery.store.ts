@@ -30,6 +30,22 @@ export interface MessageForDelivery {
   body8bitmime: boolean;
   smtputf8: boolean;
   receivedAt: Date;
+  /**
+   * Columns the attempt needs besides, read with the claim so the attempt
+   * does not ask again (absent when the message was loaded on its own):
+   * the stored authentication verdict and what verifying it needs, and
+   * whether the message is to be DKIM-signed.
+   */
+  preloaded?: PreloadedMessageColumns;
+}
+
+export interface PreloadedMessageColumns {
+  authResults: string | null;
+  authSummary: object | null;
+  clientAddress: string | null;
+  clientHelo: string | null;
+  rejectOnDmarcFail: boolean;
+  signDkim: boolean;
 }
 
 /** The new state of one claimed row after an attempt. */
@@ -103,6 +119,49 @@ export class DeliveryStore {
     return { claimed, held: rows.length - claimed.length };
   }
 
+  /**
+   * claimOrHold and loadMessage in one statement: the claimed (or held) rows
+   * come back joined to their message row, so the attempt starts after one
+   * round trip. Rows of a message that no longer exists are not claimed.
+   * `message` is null when nothing was claimed.
+   */
+  async claimAndLoad(messageId: string, owner: string, leaseSeconds: number): Promise<{ claimed: ClaimedDelivery[]; held: number; message: MessageForDelivery | null }> {
+    const hold = `(t.mode = 'active' AND d.route_kind = 'upstream')`;
+    const rows: Array<ClaimedDelivery & { state: DeliveryState; m: MessageForDelivery & PreloadedMessageColumns }> = unwrapRows(
+      await this.ds.query(
+        `UPDATE deliveries d SET
+            lease_owner = CASE WHEN ${hold} THEN NULL ELSE $2 END,
+            lease_expires_at = CASE WHEN ${hold} THEN NULL ELSE now() + make_interval(secs => $3) END,
+            state = CASE WHEN ${hold} THEN 'held' ELSE d.state END,
+            held_at = CASE WHEN ${hold} THEN now() ELSE d.held_at END,
+            held_remaining_seconds = CASE WHEN ${hold} THEN ${REMAINING_LIFETIME} ELSE d.held_remaining_seconds END
+           FROM tenants t, messages m
+          WHERE t.id = d.tenant_id AND m.id = d.message_id AND m.tenant_id = d.tenant_id
+            AND d.message_id = $1 AND d.state IN ('queued','deferred') AND d.next_attempt_at <= now()
+            AND (d.lease_expires_at IS NULL OR d.lease_expires_at < now())
+          RETURNING d.id, d.tenant_id AS "tenantId", d.message_id AS "messageId", d.recipient, d.route_kind AS "routeKind", d.attempts,
+                    d.expires_at AS "expiresAt", d.last_reply AS "lastReply", d.last_route AS "lastRoute", d.last_attempt_at AS "lastAttemptAt", d.state,
+                    json_build_object(
+                      'id', m.id, 'tenantId', m.tenant_id, 'queueId', m.queue_id, 'direction', m.direction, 'blobKey', m.blob_key,
+                      'sizeBytes', m.size_bytes::float8, 'mailFrom', m.mail_from, 'body8bitmime', m.body_8bitmime, 'smtputf8', m.smtputf8,
+                      'receivedAt', m.received_at, 'authResults', m.auth_results, 'authSummary', m.auth_summary,
+                      'clientAddress', m.client_address, 'clientHelo', m.client_helo, 'rejectOnDmarcFail', t.reject_on_dmarc_fail, 'signDkim', m.sign_dkim
+                    ) AS m`,
+        [messageId, owner, leaseSeconds],
+      ),
+    );
+    const claimed = rows.filter((r) => r.state !== 'held').map(({ state: _state, m: _m, ...r }) => ({ ...r, expiresAt: new Date(r.expiresAt) }));
+    const m = claimed.length ? rows.find((r) => r.state !== 'held')?.m : undefined;
+    const message: MessageForDelivery | null = m
+      ? {
+          id: m.id, tenantId: m.tenantId, queueId: m.queueId, direction: m.direction, blobKey: m.blobKey, sizeBytes: Number(m.sizeBytes), mailFrom: m.mailFrom,
+          body8bitmime: m.body8bitmime, smtputf8: m.smtputf8, receivedAt: new Date(m.receivedAt),
+          preloaded: { authResults: m.authResults, authSummary: m.authSummary, clientAddress: m.clientAddress, clientHelo: m.clientHelo, rejectOnDmarcFail: m.rejectOnDmarcFail === true, signDkim: m.signDkim === true },
+        }
+      : null;
+    return { claimed, held: rows.length - claimed.length, message };
+  }
+
   /** The tenant's continuity mode now ('active' holds its inbound deliveries). */
   async tenantMode(tenantId: string): Promise<string> {
     const rows = await this.ds.query(`SELECT mode FROM tenants WHERE id = $1`, [tenantId]);
@@ -168,6 +227,7 @@ export class DeliveryStore {
    * lease on any row was lost meanwhile.
    */
   async recordAttempt(owner: string, updates: DeliveryUpdate[], dsn: DsnRecord | null): Promise<{ recorded: boolean; dsnMessageId: string | null; dsnMirrored: boolean }> {
+    if (!dsn) return { recorded: await this.recordOutcomes(owner, updates), dsnMessageId: null, dsnMirrored: false };
     return this.ds.transaction(async (em) => {
       let dsnMessageId: string | null = null;
       let dsnMirrored = false;
@@ -209,6 +269,52 @@ export class DeliveryStore {
       if (e instanceof LeaseLostError) return { recorded: false, dsnMessageId: null, dsnMirrored: false };
       throw e;
     });
+  }
+
+  /**
+   * recordAttempt without a DSN (the common case) as one statement in
+   * autocommit, all or nothing like the transaction: it first locks the rows
+   * still leased to `owner`, and writes only if that is every row named. A
+   * row whose lease was taken over is not locked (FOR UPDATE re-checks the
+   * owner on the newest version), and once locked no one else can take it
+   * before this statement commits.
+   */
+  private async recordOutcomes(owner: string, updates: DeliveryUpdate[]): Promise<boolean> {
+    if (!updates.length) return true;
+    const res = await this.ds.query(
+      `WITH locked AS (
+         SELECT id FROM deliveries WHERE id = ANY($2::uuid[]) AND lease_owner = $1 FOR UPDATE
+       ), ours AS (
+         SELECT count(*) = cardinality($2::uuid[]) AS all_ours FROM locked
+       )
+       UPDATE deliveries d SET
+            state = v.state,
+            attempts = d.attempts + CASE WHEN v.attempted THEN 1 ELSE 0 END,
+            last_reply = v.last_reply,
+            last_route = COALESCE(v.last_route, d.last_route),
+            last_attempt_at = CASE WHEN v.attempted THEN now() ELSE d.last_attempt_at END,
+            delivered_at = CASE WHEN v.state = 'delivered' THEN now() ELSE d.delivered_at END,
+            next_attempt_at = COALESCE(v.next_attempt_at, d.next_attempt_at),
+            dsn_queue_id = COALESCE(v.dsn_queue_id, d.dsn_queue_id),
+            held_at = CASE WHEN v.state = 'held' THEN now() ELSE d.held_at END,
+            held_remaining_seconds = CASE WHEN v.state = 'held' THEN ${REMAINING_LIFETIME} ELSE d.held_remaining_seconds END,
+            lease_owner = NULL, lease_expires_at = NULL
+          FROM ours, unnest($2::uuid[], $3::text[], $4::boolean[], $5::text[], $6::text[], $7::timestamptz[], $8::text[])
+               AS v(id, state, attempted, last_reply, last_route, next_attempt_at, dsn_queue_id)
+         WHERE ours.all_ours AND d.id = v.id AND d.lease_owner = $1`,
+      [
+        owner,
+        updates.map((u) => u.id),
+        updates.map((u) => u.state),
+        updates.map((u) => u.attempted),
+        updates.map((u) => u.lastReply),
+        updates.map((u) => u.lastRoute),
+        updates.map((u) => u.nextAttemptAt),
+        updates.map((u) => u.dsnQueueId),
+      ],
+    );
+    const count = Array.isArray(res) && typeof res[1] === 'number' ? res[1] : updates.length;
+    return count === updates.length;
   }
 
   private async insertDsn(em: EntityManager, dsn: DsnRecord): Promise<{ dsnMessageId: string; dsnMirrored: boolean }> {

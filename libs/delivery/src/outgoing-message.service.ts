@@ -63,8 +63,9 @@ export class OutgoingMessages {
   }
 
   private async signingKeys(message: MessageForDelivery): Promise<SigningKey[]> {
-    const rows: { signDkim: boolean }[] = await this.ds.query(`SELECT sign_dkim AS "signDkim" FROM messages WHERE tenant_id = $1 AND id = $2`, [message.tenantId, message.id]);
-    const signDkim = rows[0]?.signDkim === true;
+    const signDkim = message.preloaded
+      ? message.preloaded.signDkim
+      : ((await this.ds.query(`SELECT sign_dkim AS "signDkim" FROM messages WHERE tenant_id = $1 AND id = $2`, [message.tenantId, message.id])) as { signDkim: boolean }[])[0]?.signDkim === true;
     if (message.direction !== 'dsn' && !signDkim && message.direction !== 'outbound') return [];
     const domain = fromDomainOf(await readBlobHead(this.blobs, message.blobKey, HEAD_LIMIT));
     if (!domain) return [];

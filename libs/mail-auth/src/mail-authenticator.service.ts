@@ -82,20 +82,32 @@ export class MailAuthenticator {
    * none. Two workers racing store one result: the first write wins and both
    * pass on that one.
    */
-  async ensureFor(message: { id: string; tenantId: string; queueId: string; mailFrom: string }, open: () => Readable): Promise<InboundAuthentication> {
-    const stored = await this.stored(message.tenantId, message.id);
+  async ensureFor(message: { id: string; tenantId: string; queueId: string; mailFrom: string; preloaded?: PreloadedAuthColumns }, open: () => Readable): Promise<InboundAuthentication> {
+    // The delivery's claim may have read the columns already (same row, read when the attempt began).
+    const known = message.preloaded;
+    const stored = known ? storedOf(known.authResults, known.authSummary as AuthSummary | null) : await this.stored(message.tenantId, message.id);
     if (stored) return stored;
-    const ctx: { clientAddress: string | null; helo: string | null; reject: boolean }[] = await this.ds.query(
-      `SELECT m.client_address AS "clientAddress", m.client_helo AS helo, t.reject_on_dmarc_fail AS reject
-         FROM messages m JOIN tenants t ON t.id = m.tenant_id WHERE m.tenant_id = $1 AND m.id = $2`,
-      [message.tenantId, message.id],
-    );
-    const c = ctx[0] ?? { clientAddress: null, helo: null, reject: false };
+    let c: { clientAddress: string | null; helo: string | null; reject: boolean };
+    if (known) c = { clientAddress: known.clientAddress, helo: known.clientHelo, reject: known.rejectOnDmarcFail };
+    else {
+      const ctx: { clientAddress: string | null; helo: string | null; reject: boolean }[] = await this.ds.query(
+        `SELECT m.client_address AS "clientAddress", m.client_helo AS helo, t.reject_on_dmarc_fail AS reject
+           FROM messages m JOIN tenants t ON t.id = m.tenant_id WHERE m.tenant_id = $1 AND m.id = $2`,
+        [message.tenantId, message.id],
+      );
+      c = ctx[0] ?? { clientAddress: null, helo: null, reject: false };
+    }
     const fresh = await this.verify({ queueId: message.queueId, open, clientAddress: c.clientAddress, helo: c.helo, mailFrom: message.mailFrom, rejectOnDmarcFail: c.reject });
-    await this.ds.query(`UPDATE messages SET auth_results = $3, auth_summary = $4 WHERE tenant_id = $1 AND id = $2 AND auth_results IS NULL`, [message.tenantId, message.id, fresh.header, JSON.stringify(fresh.summary)]);
+    // First write wins; the row written comes back, so the usual case needs no second read.
+    const written: { header: string | null; summary: AuthSummary | null }[] = rowsOf(
+      await this.ds.query(
+        `UPDATE messages SET auth_results = $3, auth_summary = $4 WHERE tenant_id = $1 AND id = $2 AND auth_results IS NULL RETURNING auth_results AS header, auth_summary AS summary`,
+        [message.tenantId, message.id, fresh.header, JSON.stringify(fresh.summary)],
+      ),
+    );
     const s = fresh.summary;
     this.logger.info({ queueId: message.queueId, spf: s.spf, dkim: s.dkim, dmarc: s.dmarc, arc: s.arc, action: s.action }, 'inbound authentication');
-    return (await this.stored(message.tenantId, message.id)) ?? fresh;
+    return storedOf(written[0]?.header ?? null, written[0]?.summary ?? null) ?? (await this.stored(message.tenantId, message.id)) ?? fresh;
   }
 
   private async stored(tenantId: string, messageId: string): Promise<InboundAuthentication | null> {
@@ -104,6 +116,24 @@ export class MailAuthenticator {
       [tenantId, messageId],
     );
     const r = rows[0];
-    return r?.header && r.summary ? { header: r.header, summary: r.summary } : null;
+    return storedOf(r?.header ?? null, r?.summary ?? null);
   }
+}
+
+/** The message columns ensureFor reads, when the caller has read them already. */
+export interface PreloadedAuthColumns {
+  authResults: string | null;
+  authSummary: object | null;
+  clientAddress: string | null;
+  clientHelo: string | null;
+  rejectOnDmarcFail: boolean;
+}
+
+function storedOf(header: string | null, summary: AuthSummary | null): InboundAuthentication | null {
+  return header && summary ? { header, summary } : null;
+}
+
+/** TypeORM answers an UPDATE … RETURNING with [rows, count]. */
+function rowsOf<T>(res: unknown): T[] {
+  return (Array.isArray(res) && Array.isArray(res[0]) ? res[0] : res) as T[];
 }

@@ -89,6 +89,34 @@ describe('delivery retries and recovery', () => {
     }
   });
 
+  it('records an outcome only while the lease on every row of it is still held (all or nothing)', async () => {
+    const t = await createTestTenant({ mailboxes: ['fay', 'gus'], upstreams: [{ host: '127.0.0.1', port: await freePort() }] });
+    const m = await insertTestMessage(t, { raw: `Subject: lease lost\r\n\r\nx\r\n`, recipients: [t.mailboxes.fay.address, t.mailboxes.gus.address] });
+    const ds: DataSource = await createDataSource(cfg, 'lease-lost').initialize();
+    try {
+      const store = new DeliveryStore(ds);
+      const { claimed, message } = await store.claimAndLoad(m.messageId, 'worker-a', 30);
+      expect(claimed).toHaveLength(2);
+      expect(message).toMatchObject({ id: m.messageId, tenantId: t.id, queueId: m.queueId, direction: 'inbound' });
+      expect(message?.receivedAt).toBeInstanceOf(Date);
+      const outcome = (id: string) => ({ id, state: 'delivered' as const, attempted: true, lastReply: '250 ok', lastRoute: 'x:25', nextAttemptAt: null, dsnQueueId: null });
+      // Another worker took one row over after the lease ran out: neither row may take our outcome.
+      await withDb((db) => db.query(`UPDATE deliveries SET lease_owner = 'worker-b' WHERE id = $1`, [claimed[1].id]));
+      expect(await store.recordAttempt('worker-a', claimed.map((c) => outcome(c.id)), null)).toMatchObject({ recorded: false });
+      let rows = await deliveriesOf(m.messageId);
+      expect(rows.map((r) => r.state)).toEqual(['queued', 'queued']);
+      expect(rows.map((r) => r.attempts)).toEqual([0, 0]);
+      // With the lease back on both, the outcome is recorded for both and the leases end.
+      await withDb((db) => db.query(`UPDATE deliveries SET lease_owner = 'worker-a' WHERE message_id = $1`, [m.messageId]));
+      expect(await store.recordAttempt('worker-a', claimed.map((c) => outcome(c.id)), null)).toMatchObject({ recorded: true });
+      rows = await deliveriesOf(m.messageId);
+      expect(rows.map((r) => [r.state, r.attempts, r.lease_owner])).toEqual([['delivered', 1, null], ['delivered', 1, null]]);
+    } finally {
+      await withDb((db) => db.query(`UPDATE deliveries SET state = 'bounced', lease_owner = NULL, lease_expires_at = NULL WHERE message_id = $1 AND state <> 'delivered'`, [m.messageId]));
+      await ds.destroy();
+    }
+  });
+
   it('delivers each message exactly once when two workers run its jobs at the same time', async () => {
     const up = await startStandinUpstream();
     const second = await startTestWorker(cfg);
