@@ -1,8 +1,8 @@
 /**
  * A conversation: the thread's messages oldest first, the opened one (and unread ones) expanded.
  * Mail-derived text is only ever rendered as text; an HTML body is the server's sanitized
- * document in a sandboxed frame without scripts or same-origin rights, remote images off
- * until the reader asks for them.
+ * document in a sandboxed frame without scripts (see MailFrame), remote images off until
+ * the reader asks for them.
  */
 import { ClipIcon } from './icons';
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -227,14 +227,7 @@ export function MessageCard(props: { entryId: string; actions: ReaderActions; sc
         </div>
       )}
       {msg.hasHtml && msg.htmlUrl ? (
-        <iframe
-          class="html-body"
-          key={images ? 'with-images' : 'blocked'}
-          title={t('htmlFrame')}
-          sandbox="allow-popups allow-popups-to-escape-sandbox"
-          referrerpolicy="no-referrer"
-          src={images ? withImages(msg.htmlUrl) : msg.htmlUrl}
-        />
+        <MailFrame key={images ? 'with-images' : 'blocked'} title={t('htmlFrame')} src={images ? withImages(msg.htmlUrl) : msg.htmlUrl} />
       ) : (
         <pre class="text-body" aria-label={t('plainText')}>{msg.text ?? ''}</pre>
       )}
@@ -255,6 +248,112 @@ export function MessageCard(props: { entryId: string; actions: ReaderActions; sc
         </section>
       )}
     </div>
+  );
+}
+
+/**
+ * The sandbox of a message frame. It must never hold allow-scripts: that is the
+ * whole of its protection. What each flag does here:
+ *
+ * - no allow-scripts: nothing in the document runs — no <script>, no handler, no
+ *   javascript: URL — whatever the sanitizer missed. The document's own CSP says
+ *   the same (default-src 'none', no script-src) and carries the same sandbox
+ *   (mailDocumentCsp), so the document opened on its own is just as inert.
+ * - allow-same-origin: the frame keeps the webmail's origin instead of an opaque
+ *   one, only so that this page can read its height (an opaque-origin frame
+ *   cannot be measured from outside, and a document without scripts cannot tell
+ *   its height itself). Same-origin rights are powers of scripts — reading our
+ *   DOM, cookies or storage, calling our API with the session — and no script
+ *   can run in the frame, so the frame gains nothing it could use. The dangerous
+ *   pair is allow-scripts with allow-same-origin (a script could then lift its
+ *   own sandbox); this frame has only one of the two. The frame's own requests
+ *   are still bound by its CSP (images only: data:, ourselves, or http(s) once
+ *   the reader allows them); GET requests to our origin change nothing (every
+ *   change needs a POST with the CSRF token), and forms are off (no allow-forms,
+ *   form-action 'none').
+ * - no allow-top-navigation, no allow-forms, no allow-modals: a link cannot move
+ *   the app away, nothing submits, no dialog.
+ * - allow-popups, allow-popups-to-escape-sandbox: links open in a new tab as a
+ *   normal page (the sanitizer adds rel="noopener noreferrer").
+ *
+ * A srcdoc frame would be measurable too, but it would inherit this page's
+ * policy instead of the document's (no inline styles, no remote images even
+ * when allowed), so the frame keeps loading the served document.
+ */
+export const MAIL_FRAME_SANDBOX = 'allow-same-origin allow-popups allow-popups-to-escape-sandbox';
+/** A body taller than this scrolls inside its frame. */
+const MAX_FRAME_HEIGHT = 20000;
+const MIN_FRAME_HEIGHT = 48;
+
+/** The sanitized HTML document in a sandboxed frame as tall as its content, on any width. */
+function MailFrame(props: { src: string; title: string }) {
+  const frame = useRef<HTMLIFrameElement>(null);
+  const [height, setHeight] = useState<number | null>(null);
+
+  useEffect(() => {
+    const el = frame.current;
+    if (!el) return;
+    let observer: ResizeObserver | null = null;
+    let raf = 0;
+    const measure = () => {
+      cancelAnimationFrame(raf);
+      raf = requestAnimationFrame(() => {
+        // Null when the document is not ours to read (a link followed inside the frame): keep the last height.
+        let doc: Document | null = null;
+        try {
+          doc = el.contentDocument;
+        } catch {
+          doc = null;
+        }
+        if (!doc?.body || !doc.documentElement) return;
+        const root = doc.documentElement;
+        const margins = (() => {
+          const cs = doc.defaultView?.getComputedStyle(doc.body);
+          return cs ? parseFloat(cs.marginTop) + parseFloat(cs.marginBottom) : 0;
+        })();
+        // The content's own height, not the frame's (scrollHeight never drops below the frame), plus a horizontal scrollbar if any.
+        const content = Math.max(doc.body.scrollHeight + margins, Math.ceil(root.getBoundingClientRect().height));
+        const scrollbar = root.scrollWidth > root.clientWidth ? el.clientHeight - root.clientHeight : 0;
+        const border = el.offsetHeight - el.clientHeight;
+        const h = Math.min(MAX_FRAME_HEIGHT, Math.max(MIN_FRAME_HEIGHT, Math.ceil(content + scrollbar))) + border;
+        setHeight((old) => (old === h ? old : h));
+      });
+    };
+    const onLoad = () => {
+      observer?.disconnect();
+      const doc = (() => {
+        try {
+          return el.contentDocument;
+        } catch {
+          return null;
+        }
+      })();
+      if (doc?.body && typeof ResizeObserver === 'function') {
+        observer = new ResizeObserver(measure);
+        observer.observe(doc.body);
+      }
+      measure();
+    };
+    el.addEventListener('load', onLoad);
+    window.addEventListener('resize', measure);
+    return () => {
+      cancelAnimationFrame(raf);
+      observer?.disconnect();
+      el.removeEventListener('load', onLoad);
+      window.removeEventListener('resize', measure);
+    };
+  }, [props.src]);
+
+  return (
+    <iframe
+      ref={frame}
+      class={height === null ? 'html-body' : 'html-body fitted'}
+      title={props.title}
+      sandbox={MAIL_FRAME_SANDBOX}
+      referrerpolicy="no-referrer"
+      src={props.src}
+      style={height === null ? undefined : { height: `${height}px` }}
+    />
   );
 }
 

@@ -147,7 +147,9 @@ describe('mailDocumentCsp', () => {
     expect(blocked).toContain("default-src 'none'");
     expect(blocked).toMatch(/img-src 'self' data:;/);
     expect(blocked).toMatch(/(^|; )sandbox( |;|$)/);
-    expect(blocked).not.toMatch(/script-src|allow-scripts|allow-same-origin|allow-forms/);
+    expect(blocked).not.toMatch(/script-src|allow-scripts|allow-forms|allow-top-navigation|allow-modals/);
+    // Same origin only so the webmail can measure the frame; without allow-scripts nothing in it can use that.
+    expect(blocked).toMatch(/; sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox$/);
     expect(mailDocumentCsp(true)).toMatch(/img-src 'self' data: https: http:;/);
   });
 });

@@ -186,7 +186,12 @@ export function mailDocument(bodyHtml: string): string {
   );
 }
 
-/** The Content-Security-Policy of that document: no scripts ever, no loads but images we embedded (or remote ones when allowed). */
+/**
+ * The Content-Security-Policy of that document: no scripts ever, no loads but images we embedded (or remote ones when
+ * allowed). The sandbox is the frame's (MAIL_FRAME_SANDBOX in the web app, where each flag is argued): never
+ * allow-scripts; allow-same-origin only so that the webmail page can measure the document's height, which without
+ * scripts grants the document nothing.
+ */
 export function mailDocumentCsp(allowRemoteImages: boolean): string {
   return [
     `default-src 'none'`,
@@ -196,6 +201,6 @@ export function mailDocumentCsp(allowRemoteImages: boolean): string {
     `form-action 'none'`,
     `base-uri 'none'`,
     `frame-ancestors 'self'`,
-    `sandbox allow-popups allow-popups-to-escape-sandbox`,
+    `sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox`,
   ].join('; ');
 }

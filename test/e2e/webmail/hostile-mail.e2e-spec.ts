@@ -7,7 +7,7 @@ import { createTestTenant, TestTenant, waitFor, withDb } from '../../support/fac
 import type { AppProcess } from '../../support/processes';
 import { startTwilioStandin, TwilioStandin } from '../../../infra/twilio-standin/twilio-standin';
 import { relay } from '../../integration/outbound/outbound-harness';
-import { baseEnv, cliOk, codeOf, launchChromium, newPage, ROOT, signInWithCode, startApps, watchPage } from './webmail-harness';
+import { baseEnv, cliOk, codeOf, launchChromium, newPage, PASSWORD, ROOT, signInWithCode, startApps, watchPage } from './webmail-harness';
 
 jest.setTimeout(300_000);
 
@@ -174,7 +174,8 @@ describe('hostile mail in the webmail', () => {
       await card.waitFor();
       const frame = card.locator('iframe.html-body');
       if (await frame.count()) {
-        expect(await frame.getAttribute('sandbox')).not.toMatch(/allow-scripts|allow-same-origin/);
+        // Never scripts; same origin only so the page can measure the frame (see MAIL_FRAME_SANDBOX).
+        expect(await frame.getAttribute('sandbox')).toBe('allow-same-origin allow-popups allow-popups-to-escape-sandbox');
         const handle = await frame.elementHandle();
         const content = await handle!.contentFrame();
         await content!.waitForLoadState('load');
@@ -204,6 +205,77 @@ describe('hostile mail in the webmail', () => {
     expect(calls).toEqual([]);
     expect(seen).toEqual({ errors: [], dialogs: [] });
     expect(await page.title()).toBe(title);
+    await context.close();
+  });
+
+  /** The frame's height and whether its document fits it without scrolling, as the browser lays them out. */
+  async function frameFit(page: Page): Promise<{ frame: number; content: number; scrolls: boolean }> {
+    return page.evaluate(`(() => {
+      const f = document.querySelector('iframe.html-body');
+      const root = f.contentDocument.documentElement;
+      return { frame: f.clientHeight, content: Math.ceil(f.contentDocument.body.getBoundingClientRect().bottom), scrolls: root.scrollHeight > root.clientHeight + 1 };
+    })()`);
+  }
+
+  it('makes the message frame as tall as its content, on a desk and on a phone, and again when images are allowed', async () => {
+    const erika = t.mailboxes.erika;
+    const paragraphs = Array.from({ length: 30 }, (_, i) => `<p>Paragraph ${i + 1}: the quarterly figures and the plans for the next quarter, written out at length so that lines wrap on a narrow screen.</p>`).join('');
+    const raw = [
+      'From: Pat <pat@partner.example>',
+      `To: ${erika.address}`,
+      'Subject: Long HTML letter',
+      'Message-ID: <long-html@partner.example>',
+      'MIME-Version: 1.0',
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      `<html><body><h1>Report</h1>${paragraphs}<img src="http://evil.invalid/tall.png" width="300" height="600" alt="chart"><p>The end.</p></body></html>`,
+      '',
+    ].join('\r\n');
+    expect((await relay({ port: Number(env.MX_SMTP_PORT), from: 'pat@partner.example', to: [erika.address], raw: Buffer.from(raw), localAddress: '127.0.0.2', tls: 'none' })).response).toMatch(/^250 /);
+    const entry = await waitFor(async () => {
+      const r = await withDb((db) => db.query(`SELECT e.id FROM mirror_entries e JOIN messages m ON m.id = e.message_id WHERE e.mailbox_id = $1 AND m.message_id_header = '<long-html@partner.example>' AND m.index_state = 'indexed'`, [erika.id]));
+      return r.rows[0]?.id as string | undefined;
+    }, { what: 'the long letter indexed', timeoutMs: 60000 });
+
+    const { context, page } = await newPage(browser, 1280, 900);
+    const calls: string[] = [];
+    await arm(page, calls);
+    const seen = watchPage(page, baseUrl);
+    // The first test's session went with its browser context: the password chosen there signs in again.
+    await page.goto(`${baseUrl}/signin`);
+    const form = page.locator('form[action="/signin/password"]');
+    await form.locator('input[name="address"]').fill(erika.address);
+    await form.locator('input[name="password"]').fill(PASSWORD);
+    await form.locator('button[type="submit"]').click();
+    await page.waitForURL((u) => u.pathname === '/');
+    await page.locator('.list .rows a').first().waitFor();
+    const trapBefore = trap.requests.length;
+    await go(page, `#/mb/${erika.id}/inbox/open/${erika.id}/-/${entry}`);
+    await page.locator(`.message[data-entry-id="${entry}"] iframe.html-body`).waitFor();
+
+    // Desk: taller than the old fixed frame, fitting the document without a scrollbar and without much room to spare.
+    const desk = await waitFor(async () => {
+      const f = await frameFit(page);
+      return !f.scrolls && f.frame > 900 && f.frame - f.content < 40 ? f : null;
+    }, { what: 'the frame fitted to its content on a desk' });
+    // Phone: the lines wrap, the document grows, and the frame follows.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const phone = await waitFor(async () => {
+      const f = await frameFit(page);
+      return !f.scrolls && f.frame > desk.frame && f.frame - f.content < 40 ? f : null;
+    }, { what: 'the frame fitted to its content at 390 px' });
+    expect(await page.evaluate(`document.querySelector('iframe.html-body').getBoundingClientRect().right`)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate(`document.documentElement.scrollWidth`)).toBeLessThanOrEqual(390);
+    // Remote images still wait for the reader; once allowed, the frame is fitted to the document with them.
+    expect(trap.requests.length).toBe(trapBefore);
+    await page.locator('.images-bar button').click();
+    await waitFor(() => trap.requests.length > trapBefore, { what: 'the remote image after the click' });
+    await waitFor(async () => {
+      const f = await frameFit(page);
+      return !f.scrolls && f.frame - f.content < 40 && f.frame > phone.frame - 200 ? f : null;
+    }, { what: 'the frame fitted again with the images' });
+    expect(calls).toEqual([]);
+    expect(seen).toEqual({ errors: [], dialogs: [] });
     await context.close();
   });
 });

@@ -211,7 +211,8 @@ describe('webmail reading', () => {
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("img-src 'self' data:;");
     expect(csp).toMatch(/; sandbox/);
-    expect(csp).not.toMatch(/script-src|allow-scripts|allow-same-origin/);
+    expect(csp).not.toMatch(/script-src|allow-scripts/);
+    expect(csp).toMatch(/; sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox$/);
     expect(blocked.headers.get('x-content-type-options')).toBe('nosniff');
     const doc = await blocked.text();
     expect(doc).not.toMatch(/evil\.invalid/);
