@@ -238,7 +238,13 @@ export function App(props: { session: Session }) {
             <button type="submit">{t('searchButton')}</button>
           </form>
         </header>
-        <nav id="sidebar" class="sidebar" aria-label={t('folders')}>
+        <nav
+          id="sidebar"
+          class="sidebar"
+          aria-label={t('folders')}
+          // A folder link closes the phone's drawer even when it is the folder already shown (the route does not change then).
+          onClick={(e) => (e.target as Element).closest?.('a[href]') && setMenuOpen(false)}
+        >
           <button type="button" class="primary compose-button" onClick={newMessage}>
             {t('compose')}
           </button>
