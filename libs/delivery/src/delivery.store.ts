@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { preparedQuery } from '@app/database/prepared-statement';
 import type { DeliveryState, RouteKind } from './delivery.entity';
 import { REMAINING_LIFETIME } from './held-lifetime';
 import type { UpstreamRow } from './next-hop';
@@ -127,28 +128,28 @@ export class DeliveryStore {
    */
   async claimAndLoad(messageId: string, owner: string, leaseSeconds: number): Promise<{ claimed: ClaimedDelivery[]; held: number; message: MessageForDelivery | null }> {
     const hold = `(t.mode = 'active' AND d.route_kind = 'upstream')`;
-    const rows: Array<ClaimedDelivery & { state: DeliveryState; m: MessageForDelivery & PreloadedMessageColumns }> = unwrapRows(
-      await this.ds.query(
-        `UPDATE deliveries d SET
-            lease_owner = CASE WHEN ${hold} THEN NULL ELSE $2 END,
-            lease_expires_at = CASE WHEN ${hold} THEN NULL ELSE now() + make_interval(secs => $3) END,
-            state = CASE WHEN ${hold} THEN 'held' ELSE d.state END,
-            held_at = CASE WHEN ${hold} THEN now() ELSE d.held_at END,
-            held_remaining_seconds = CASE WHEN ${hold} THEN ${REMAINING_LIFETIME} ELSE d.held_remaining_seconds END
-           FROM tenants t, messages m
-          WHERE t.id = d.tenant_id AND m.id = d.message_id AND m.tenant_id = d.tenant_id
-            AND d.message_id = $1 AND d.state IN ('queued','deferred') AND d.next_attempt_at <= now()
-            AND (d.lease_expires_at IS NULL OR d.lease_expires_at < now())
-          RETURNING d.id, d.tenant_id AS "tenantId", d.message_id AS "messageId", d.recipient, d.route_kind AS "routeKind", d.attempts,
-                    d.expires_at AS "expiresAt", d.last_reply AS "lastReply", d.last_route AS "lastRoute", d.last_attempt_at AS "lastAttemptAt", d.state,
-                    json_build_object(
-                      'id', m.id, 'tenantId', m.tenant_id, 'queueId', m.queue_id, 'direction', m.direction, 'blobKey', m.blob_key,
-                      'sizeBytes', m.size_bytes::float8, 'mailFrom', m.mail_from, 'body8bitmime', m.body_8bitmime, 'smtputf8', m.smtputf8,
-                      'receivedAt', m.received_at, 'authResults', m.auth_results, 'authSummary', m.auth_summary,
-                      'clientAddress', m.client_address, 'clientHelo', m.client_helo, 'rejectOnDmarcFail', t.reject_on_dmarc_fail, 'signDkim', m.sign_dkim
-                    ) AS m`,
-        [messageId, owner, leaseSeconds],
-      ),
+    const { rows } = await preparedQuery<ClaimedDelivery & { state: DeliveryState; m: MessageForDelivery & PreloadedMessageColumns }>(
+      this.ds,
+      'delivery-claim-and-load',
+      `UPDATE deliveries d SET
+          lease_owner = CASE WHEN ${hold} THEN NULL ELSE $2 END,
+          lease_expires_at = CASE WHEN ${hold} THEN NULL ELSE now() + make_interval(secs => $3) END,
+          state = CASE WHEN ${hold} THEN 'held' ELSE d.state END,
+          held_at = CASE WHEN ${hold} THEN now() ELSE d.held_at END,
+          held_remaining_seconds = CASE WHEN ${hold} THEN ${REMAINING_LIFETIME} ELSE d.held_remaining_seconds END
+         FROM tenants t, messages m
+        WHERE t.id = d.tenant_id AND m.id = d.message_id AND m.tenant_id = d.tenant_id
+          AND d.message_id = $1 AND d.state IN ('queued','deferred') AND d.next_attempt_at <= now()
+          AND (d.lease_expires_at IS NULL OR d.lease_expires_at < now())
+        RETURNING d.id, d.tenant_id AS "tenantId", d.message_id AS "messageId", d.recipient, d.route_kind AS "routeKind", d.attempts,
+                  d.expires_at AS "expiresAt", d.last_reply AS "lastReply", d.last_route AS "lastRoute", d.last_attempt_at AS "lastAttemptAt", d.state,
+                  json_build_object(
+                    'id', m.id, 'tenantId', m.tenant_id, 'queueId', m.queue_id, 'direction', m.direction, 'blobKey', m.blob_key,
+                    'sizeBytes', m.size_bytes::float8, 'mailFrom', m.mail_from, 'body8bitmime', m.body_8bitmime, 'smtputf8', m.smtputf8,
+                    'receivedAt', m.received_at, 'authResults', m.auth_results, 'authSummary', m.auth_summary,
+                    'clientAddress', m.client_address, 'clientHelo', m.client_helo, 'rejectOnDmarcFail', t.reject_on_dmarc_fail, 'signDkim', m.sign_dkim
+                  ) AS m`,
+      [messageId, owner, leaseSeconds],
     );
     const claimed = rows.filter((r) => r.state !== 'held').map(({ state: _state, m: _m, ...r }) => ({ ...r, expiresAt: new Date(r.expiresAt) }));
     const m = claimed.length ? rows.find((r) => r.state !== 'held')?.m : undefined;
@@ -281,7 +282,9 @@ export class DeliveryStore {
    */
   private async recordOutcomes(owner: string, updates: DeliveryUpdate[]): Promise<boolean> {
     if (!updates.length) return true;
-    const res = await this.ds.query(
+    const { rowCount } = await preparedQuery(
+      this.ds,
+      'delivery-record-outcomes',
       `WITH locked AS (
          SELECT id FROM deliveries WHERE id = ANY($2::uuid[]) AND lease_owner = $1 FOR UPDATE
        ), ours AS (
@@ -313,8 +316,7 @@ export class DeliveryStore {
         updates.map((u) => u.dsnQueueId),
       ],
     );
-    const count = Array.isArray(res) && typeof res[1] === 'number' ? res[1] : updates.length;
-    return count === updates.length;
+    return rowCount === updates.length;
   }
 
   private async insertDsn(em: EntityManager, dsn: DsnRecord): Promise<{ dsnMessageId: string; dsnMirrored: boolean }> {

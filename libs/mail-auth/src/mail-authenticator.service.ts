@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
+import { preparedQuery } from '@app/database/prepared-statement';
 import { authenticate } from 'mailauth';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { LOGGER, Logger } from '@app/observability';
@@ -99,11 +100,11 @@ export class MailAuthenticator {
     }
     const fresh = await this.verify({ queueId: message.queueId, open, clientAddress: c.clientAddress, helo: c.helo, mailFrom: message.mailFrom, rejectOnDmarcFail: c.reject });
     // First write wins; the row written comes back, so the usual case needs no second read.
-    const written: { header: string | null; summary: AuthSummary | null }[] = rowsOf(
-      await this.ds.query(
-        `UPDATE messages SET auth_results = $3, auth_summary = $4 WHERE tenant_id = $1 AND id = $2 AND auth_results IS NULL RETURNING auth_results AS header, auth_summary AS summary`,
-        [message.tenantId, message.id, fresh.header, JSON.stringify(fresh.summary)],
-      ),
+    const { rows: written } = await preparedQuery<{ header: string | null; summary: AuthSummary | null }>(
+      this.ds,
+      'auth-store-verdict',
+      `UPDATE messages SET auth_results = $3, auth_summary = $4 WHERE tenant_id = $1 AND id = $2 AND auth_results IS NULL RETURNING auth_results AS header, auth_summary AS summary`,
+      [message.tenantId, message.id, fresh.header, JSON.stringify(fresh.summary)],
     );
     const s = fresh.summary;
     this.logger.info({ queueId: message.queueId, spf: s.spf, dkim: s.dkim, dmarc: s.dmarc, arc: s.arc, action: s.action }, 'inbound authentication');
@@ -133,7 +134,3 @@ function storedOf(header: string | null, summary: AuthSummary | null): InboundAu
   return header && summary ? { header, summary } : null;
 }
 
-/** TypeORM answers an UPDATE … RETURNING with [rows, count]. */
-function rowsOf<T>(res: unknown): T[] {
-  return (Array.isArray(res) && Array.isArray(res[0]) ? res[0] : res) as T[];
-}

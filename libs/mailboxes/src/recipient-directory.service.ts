@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { preparedQuery } from '@app/database/prepared-statement';
 
 /** A verified domain and the tenant settings the MX needs to decide about its recipients. */
 export interface DomainTenant {
@@ -47,10 +48,13 @@ export class RecipientDirectory {
    * verified domain and, in that tenant, what the address is (the same rules
    * as findRecipient). `tenant` is null for unknown and unverified domains,
    * `target` null for an unknown address of a known tenant. Nothing is
-   * cached: a new mailbox or domain is accepted at once.
+   * cached: a new mailbox or domain is accepted at once. A prepared
+   * statement: planning this query costs more than running it.
    */
   async lookupRecipient(domain: string, address: string): Promise<{ tenant: DomainTenant | null; target: RecipientTarget | null }> {
-    const rows: Array<{ tenant_id: string; name: string; unknown_recipient_policy: 'reject' | 'passthrough'; delivery_lifetime_seconds: number; reject_on_dmarc_fail: boolean; kind: RecipientTarget['kind'] | null; mailbox_ids: string[] | null }> = await this.ds.query(
+    const { rows } = await preparedQuery<{ tenant_id: string; name: string; unknown_recipient_policy: 'reject' | 'passthrough'; delivery_lifetime_seconds: number; reject_on_dmarc_fail: boolean; kind: RecipientTarget['kind'] | null; mailbox_ids: string[] | null }>(
+      this.ds,
+      'mx-lookup-recipient',
       `SELECT d.tenant_id, d.name, t.unknown_recipient_policy, t.delivery_lifetime_seconds, t.reject_on_dmarc_fail, r.kind, r.mailbox_ids
          FROM tenant_domains d JOIN tenants t ON t.id = d.tenant_id
          LEFT JOIN LATERAL (${targetSql('d.tenant_id', '$2')}) r ON true

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { preparedQuery } from '@app/database/prepared-statement';
 import { deliveryJobId, DeliverMessageJob, indexJobId, IndexMessageJob, QueueName, Queues } from '@app/queues';
 
 /** One message as the MX has stored its bytes, ready to be recorded. */
@@ -188,10 +189,12 @@ export class MessageAcceptance {
    * mode is read in the same statement (same snapshot) as the inserts.
    * Data-modifying WITH clauses run to completion whether or not the final
    * SELECT reads them; the foreign keys are checked at the end of the
-   * statement, when the message row exists.
+   * statement, when the message row exists. Prepared once per connection.
    */
   private async acceptOne(m: AcceptMessageInput, p: AcceptancePlan): Promise<AcceptedMessage> {
-    const rows: Array<{ id: string }> = await this.ds.query(
+    const { rows } = await preparedQuery<{ id: string }>(
+      this.ds,
+      'mx-accept-one',
       `WITH t AS (
          SELECT COALESCE((SELECT mode IN ('active', 'recovering') FROM tenants WHERE id = $1), false) AS held
        ), m AS (

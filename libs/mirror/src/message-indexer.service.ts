@@ -2,8 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { BLOB_STORE, BlobStore } from '@app/blob-store';
-import { TenantScope } from '@app/database';
-import { Message } from '@app/messages';
+import { preparedQuery } from '@app/database/prepared-statement';
 import { IndexMessageJob } from '@app/queues';
 import { LOGGER, Logger, Metrics } from '@app/observability';
 import { addressSearchText } from './addresses';
@@ -16,6 +15,17 @@ const ERROR_CHARS = 300;
 /** Postgres refuses a tsvector over 1 MB; should a body's words exceed it, index this much of it instead. */
 const FALLBACK_SEARCH_BODY_BYTES = 32 * 1024;
 const PROGRAM_LIMIT_EXCEEDED = '54000';
+
+/** The columns of a message row indexing reads (never the wide ones it writes). */
+interface MessageToIndex {
+  id: string;
+  tenantId: string;
+  queueId: string;
+  blobKey: string;
+  sizeBytes: number;
+  receivedAt: Date;
+  indexState: string;
+}
 
 /**
  * Fills a message's parsed metadata (from, to, cc, subject, date, ids,
@@ -38,7 +48,14 @@ export class MessageIndexer {
   ) {}
 
   async index(job: IndexMessageJob): Promise<void> {
-    const message = await new TenantScope(job.tenantId, this.ds.manager).findOne(Message, { id: job.messageId });
+    const { rows } = await preparedQuery<MessageToIndex>(
+      this.ds,
+      'index-load-message',
+      `SELECT id, tenant_id AS "tenantId", queue_id AS "queueId", blob_key AS "blobKey", size_bytes::float8 AS "sizeBytes", received_at AS "receivedAt", index_state AS "indexState"
+         FROM messages WHERE id = $1 AND tenant_id = $2`,
+      [job.messageId, job.tenantId],
+    );
+    const message = rows[0];
     if (!message) {
       // Retention may have removed it before its index job ran; nothing to do.
       this.logger.info({ messageId: job.messageId, tenantId: job.tenantId }, 'index skipped: message no longer exists');
@@ -64,7 +81,7 @@ export class MessageIndexer {
     this.observeLag(message);
   }
 
-  private async store(message: Message, p: ParsedMessage): Promise<void> {
+  private async store(message: MessageToIndex, p: ParsedMessage): Promise<void> {
     const { names, addresses } = addressSearchText([p.from, p.to, p.cc]);
     const filenames = (p.attachments ?? []).map((a) => a.filename ?? '').join(' ');
     const params = [
@@ -95,7 +112,7 @@ export class MessageIndexer {
         search_vector = ${searchVectorSql({ subject: '$6', names: '$14', addresses: '$15', filenames: '$16', body: bodyForSearch })}
       WHERE id = $1 AND tenant_id = $2`;
     try {
-      await this.ds.query(sql('$13'), params);
+      await preparedQuery(this.ds, 'index-store-message', sql('$13'), params);
     } catch (e) {
       if ((e as { code?: string }).code !== PROGRAM_LIMIT_EXCEEDED) throw e;
       // The body's words make too large a tsvector: keep the full text, search its head.
@@ -103,7 +120,7 @@ export class MessageIndexer {
     }
   }
 
-  private async markUnparseable(message: Message, reason: string): Promise<void> {
+  private async markUnparseable(message: MessageToIndex, reason: string): Promise<void> {
     await this.ds.query(
       `UPDATE messages SET
          index_state = 'unparseable', index_error = $3, indexed_at = now(),
@@ -116,7 +133,7 @@ export class MessageIndexer {
   }
 
   /** Lag from acceptance to a finished mirror entry (indexed or known unparseable); a re-index is not lag. */
-  private observeLag(message: Message): void {
+  private observeLag(message: MessageToIndex): void {
     if (message.indexState !== 'pending') return;
     this.metrics.mirrorLag.observe(Math.max(0, (Date.now() - message.receivedAt.getTime()) / 1000));
   }
