@@ -347,7 +347,7 @@ function MailFrame(props: { src: string; title: string }) {
   return (
     <iframe
       ref={frame}
-      class={height === null ? 'html-body' : 'html-body fitted'}
+      class="html-body"
       title={props.title}
       sandbox={MAIL_FRAME_SANDBOX}
       referrerpolicy="no-referrer"
