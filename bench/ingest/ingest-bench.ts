@@ -386,6 +386,17 @@ async function passthroughRun(o: Options, scratch: string, runNo: number, receiv
       dotP99: percentile(r.dotToReply, 99),
     };
     log(`  250 → upstream p50 ${fmt(res.p50, 1)} ms, p99 ${fmt(res.p99, 1)} ms, max ${fmt(res.max, 1)} ms; ${res.accepted}/${res.sent} accepted, ${res.arrived} arrived, ${res.errors} errors${res.lastError ? ` (${res.lastError.slice(0, 120)})` : ''}`);
+    if (process.env.BENCH_PT_TIMELINE) {
+      const first = Math.min(...r.acceptedAt.values());
+      const bySecond = new Map<number, number[]>();
+      for (const [id, at] of r.acceptedAt) {
+        const got = sink.arrivals.get(id);
+        if (got === undefined) continue;
+        const s = Math.floor((at - first) / 1000);
+        bySecond.set(s, [...(bySecond.get(s) ?? []), got - at]);
+      }
+      for (const [s, l] of [...bySecond.entries()].sort((a, b) => a[0] - b[0])) log(`    second ${s}: n ${l.length} p50 ${fmt(percentile(l, 50), 1)} p99 ${fmt(percentile(l, 99), 1)} max ${fmt(percentile(l, 100), 1)}`);
+    }
     return res;
   } catch (e) {
     log(`pass-through ${receiver} failed: ${e instanceof Error ? e.message : String(e)}`);
