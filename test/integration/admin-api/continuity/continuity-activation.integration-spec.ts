@@ -107,7 +107,14 @@ describe('continuity activation over the admin API', () => {
     await waitFor(async () => (await modeOf(t.id)) === 'normal', { what: 'back to normal after the replay', timeoutMs: 45_000 });
     const byStart = await admin.get(`/api/tenants/${t.id}/continuity/events/${events[0].activationTransitionId}/report`);
     expect(byStart.status).toBe(200);
-    const byId = await admin.get(`/api/tenants/${t.id}/continuity/events/${events[0].id}/report`);
+    // The replay closes the event as it finishes; the → normal transition's effect then stores its id (a moment later).
+    const byId = await waitFor(
+      async () => {
+        const r = await admin.get(`/api/tenants/${t.id}/continuity/events/${events[0].id}/report`);
+        return r.body.endTransitionId ? r : null;
+      },
+      { what: 'the report to name the transition that ended the event', timeoutMs: 30_000 },
+    );
     expect(byStart.body.eventId).toBe(events[0].id);
     // Released to an Exchange that does not exist, the recipient is still pending: the report says so.
     expect(byId.body).toMatchObject({ eventId: events[0].id, activationTransitionId: expect.any(String), endTransitionId: expect.any(String), endedAt: expect.any(String), allAccountedFor: false });
