@@ -5,6 +5,20 @@ import type { DeliveryState, RouteKind } from './delivery.entity';
 import { REMAINING_LIFETIME } from './held-lifetime';
 import type { UpstreamRow } from './next-hop';
 
+/** The SET list that records attempt outcomes `v` (unnest of the updates) on leased rows `d`, releasing the lease. */
+const OUTCOME_SET = `
+  state = v.state,
+  attempts = d.attempts + CASE WHEN v.attempted THEN 1 ELSE 0 END,
+  last_reply = v.last_reply,
+  last_route = COALESCE(v.last_route, d.last_route),
+  last_attempt_at = CASE WHEN v.attempted THEN now() ELSE d.last_attempt_at END,
+  delivered_at = CASE WHEN v.state = 'delivered' THEN now() ELSE d.delivered_at END,
+  next_attempt_at = COALESCE(v.next_attempt_at, d.next_attempt_at),
+  dsn_queue_id = COALESCE(v.dsn_queue_id, d.dsn_queue_id),
+  held_at = CASE WHEN v.state = 'held' THEN now() ELSE d.held_at END,
+  held_remaining_seconds = CASE WHEN v.state = 'held' THEN ${REMAINING_LIFETIME} ELSE d.held_remaining_seconds END,
+  lease_owner = NULL, lease_expires_at = NULL`;
+
 /** A delivery row this worker holds a lease on. */
 export interface ClaimedDelivery {
   id: string;
@@ -234,18 +248,7 @@ export class DeliveryStore {
       let dsnMirrored = false;
       if (dsn) ({ dsnMessageId, dsnMirrored } = await this.insertDsn(em, dsn));
       const res = await em.query(
-        `UPDATE deliveries d SET
-            state = v.state,
-            attempts = d.attempts + CASE WHEN v.attempted THEN 1 ELSE 0 END,
-            last_reply = v.last_reply,
-            last_route = COALESCE(v.last_route, d.last_route),
-            last_attempt_at = CASE WHEN v.attempted THEN now() ELSE d.last_attempt_at END,
-            delivered_at = CASE WHEN v.state = 'delivered' THEN now() ELSE d.delivered_at END,
-            next_attempt_at = COALESCE(v.next_attempt_at, d.next_attempt_at),
-            dsn_queue_id = COALESCE(v.dsn_queue_id, d.dsn_queue_id),
-            held_at = CASE WHEN v.state = 'held' THEN now() ELSE d.held_at END,
-            held_remaining_seconds = CASE WHEN v.state = 'held' THEN ${REMAINING_LIFETIME} ELSE d.held_remaining_seconds END,
-            lease_owner = NULL, lease_expires_at = NULL
+        `UPDATE deliveries d SET ${OUTCOME_SET}
           FROM unnest($2::uuid[], $3::text[], $4::boolean[], $5::text[], $6::text[], $7::timestamptz[], $8::text[])
                AS v(id, state, attempted, last_reply, last_route, next_attempt_at, dsn_queue_id)
          WHERE d.id = v.id AND d.lease_owner = $1`,
@@ -290,18 +293,7 @@ export class DeliveryStore {
        ), ours AS (
          SELECT count(*) = cardinality($2::uuid[]) AS all_ours FROM locked
        )
-       UPDATE deliveries d SET
-            state = v.state,
-            attempts = d.attempts + CASE WHEN v.attempted THEN 1 ELSE 0 END,
-            last_reply = v.last_reply,
-            last_route = COALESCE(v.last_route, d.last_route),
-            last_attempt_at = CASE WHEN v.attempted THEN now() ELSE d.last_attempt_at END,
-            delivered_at = CASE WHEN v.state = 'delivered' THEN now() ELSE d.delivered_at END,
-            next_attempt_at = COALESCE(v.next_attempt_at, d.next_attempt_at),
-            dsn_queue_id = COALESCE(v.dsn_queue_id, d.dsn_queue_id),
-            held_at = CASE WHEN v.state = 'held' THEN now() ELSE d.held_at END,
-            held_remaining_seconds = CASE WHEN v.state = 'held' THEN ${REMAINING_LIFETIME} ELSE d.held_remaining_seconds END,
-            lease_owner = NULL, lease_expires_at = NULL
+       UPDATE deliveries d SET ${OUTCOME_SET}
           FROM ours, unnest($2::uuid[], $3::text[], $4::boolean[], $5::text[], $6::text[], $7::timestamptz[], $8::text[])
                AS v(id, state, attempted, last_reply, last_route, next_attempt_at, dsn_queue_id)
          WHERE ours.all_ours AND d.id = v.id AND d.lease_owner = $1`,
