@@ -9,7 +9,7 @@ import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { migrate } from '@app/database/migrate';
 import { startStandinUpstream, StandinUpstream } from '../../infra/standin-upstream/standin-upstream';
-import { startTwilioStandin, TwilioStandin } from '../../infra/twilio-standin/twilio-standin';
+import { startTwilioStandin, TwilioStandin, twilioDriverEnv } from '../../infra/twilio-standin/twilio-standin';
 
 /**
  * npm run bench:continuity -- --activation [--mailboxes N] [--probe-interval S] [--failures N] [--window S]
@@ -99,11 +99,7 @@ async function main(): Promise<void> {
       DATA_DIR: dataDir,
       WORKER_HTTP_PORT: String(await freePort()),
       MX_HOSTNAME: 'mx.bench.localhost',
-      SMS_DRIVER: 'twilio',
-      TWILIO_ACCOUNT_SID: twilio.accountSid,
-      TWILIO_AUTH_TOKEN: twilio.authToken,
-      TWILIO_FROM: '+15005550006',
-      TWILIO_BASE_URL: twilio.url,
+      ...twilioDriverEnv(twilio),
       SMS_TENANT_CAP_PER_HOUR: String(Math.max(20_000, MAILBOXES * 2)),
     };
     worker = spawn(process.execPath, [join(process.env.BENCH_BUILD_ROOT ?? join(__dirname, '..', '..'), 'apps/worker/src/main.js')], { env, stdio: ['ignore', 'ignore', 'pipe'] });

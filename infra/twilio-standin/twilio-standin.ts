@@ -54,6 +54,11 @@ export interface TwilioStandin {
   close(): Promise<void>;
 }
 
+/** Our apps' settings that send texts through a stand-in (or any Twilio-compatible endpoint): driver, account, token, sender and base URL. */
+export function twilioDriverEnv(standin: Pick<TwilioStandin, 'url' | 'accountSid' | 'authToken'>, from = '+15005550006'): Record<string, string> {
+  return { SMS_DRIVER: 'twilio', TWILIO_ACCOUNT_SID: standin.accountSid, TWILIO_AUTH_TOKEN: standin.authToken, TWILIO_FROM: from, TWILIO_BASE_URL: standin.url };
+}
+
 /** Twilio's webhook signature: HMAC-SHA1 over the URL followed by each POST parameter name and value, sorted by name; base64. */
 export function twilioSignature(authToken: string, url: string, params: Record<string, string>): string {
   const data = Object.keys(params)

@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { createTestTenant, insertTestMessage, TestTenant, waitFor, withDb } from '../../support/factories';
 import { AppProcess, freePort } from '../../support/processes';
 import { createAdmin, TestAdmin } from '../../support/admin-api';
-import { startTwilioStandin, TwilioStandin } from '../../../infra/twilio-standin/twilio-standin';
+import { startTwilioStandin, TwilioStandin, twilioDriverEnv } from '../../../infra/twilio-standin/twilio-standin';
 import { startStandinUpstream, StandinUpstream } from '../../../infra/standin-upstream/standin-upstream';
 import { a11yProblems, launchChromium, ROOT, watchPage } from '../webmail/webmail-harness';
 
@@ -49,11 +49,7 @@ describe('admin console in a browser', () => {
       API_HTTP_PORT: String(apiPort),
       WORKER_HTTP_PORT: String(await freePort()),
       PUBLIC_API_URL: base,
-      SMS_DRIVER: 'twilio',
-      TWILIO_ACCOUNT_SID: standin.accountSid,
-      TWILIO_AUTH_TOKEN: standin.authToken,
-      TWILIO_FROM: '+15005550006',
-      TWILIO_BASE_URL: standin.url,
+      ...twilioDriverEnv(standin),
       CREDENTIAL_HMAC_SECRET: 'admin-console-e2e-secret-admin-console-e2e',
       SWEEP_INTERVAL_MS: '300',
       REPLAY_TICK_MS: '100',

@@ -6,7 +6,7 @@ import nodemailer from 'nodemailer';
 import { createTestTenant, waitFor, withDb } from '../../support/factories';
 import { AppProcess, freePort } from '../../support/processes';
 import { startStandinUpstream, StandinUpstream } from '../../../infra/standin-upstream/standin-upstream';
-import { startTwilioStandin, TwilioStandin } from '../../../infra/twilio-standin/twilio-standin';
+import { startTwilioStandin, TwilioStandin, twilioDriverEnv } from '../../../infra/twilio-standin/twilio-standin';
 
 /**
  * An Exchange outage end to end with the built processes: the stand-in
@@ -74,11 +74,7 @@ describe('continuity: an Exchange outage from detection to reconciliation', () =
       REPLAY_TICK_MS: '100',
       REPLAY_RATE_PER_UPSTREAM: String(RATE),
       WEBMAIL_HTTP_PORT: String(webmailPort),
-      SMS_DRIVER: 'twilio',
-      TWILIO_ACCOUNT_SID: twilio.accountSid,
-      TWILIO_AUTH_TOKEN: twilio.authToken,
-      TWILIO_FROM: '+15005550006',
-      TWILIO_BASE_URL: twilio.url,
+      ...twilioDriverEnv(twilio),
       CREDENTIAL_HMAC_SECRET: 'outage-e2e-secret-outage-e2e-secret-0123',
     };
     mx = new AppProcess('dist/apps/mx/src/main.js', env, 'mx').start();

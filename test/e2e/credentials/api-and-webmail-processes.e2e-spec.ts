@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppProcess } from '../../support/processes';
 import { createTestTenant, TestTenant, withDb } from '../../support/factories';
-import { startTwilioStandin, TwilioStandin, twilioSignature } from '../../../infra/twilio-standin/twilio-standin';
+import { startTwilioStandin, TwilioStandin, twilioSignature, twilioDriverEnv } from '../../../infra/twilio-standin/twilio-standin';
 
 jest.setTimeout(60000);
 
@@ -25,11 +25,7 @@ describe('api and webmail processes', () => {
     const env = {
       API_HTTP_PORT: '0',
       WEBMAIL_HTTP_PORT: '0',
-      SMS_DRIVER: 'twilio',
-      TWILIO_ACCOUNT_SID: standin.accountSid,
-      TWILIO_AUTH_TOKEN: standin.authToken,
-      TWILIO_FROM: '+15005550006',
-      TWILIO_BASE_URL: standin.url,
+      ...twilioDriverEnv(standin),
       DATA_DIR: mkdtempSync(join(process.env.DATA_DIR as string, 'credentials-e2e-')),
       REDIS_PREFIX: `${process.env.REDIS_PREFIX}-credentials-e2e`,
     };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Browser, Page, Request } from 'playwright-core';
 import { createTestTenant, TestTenant, waitFor, withDb } from '../../support/factories';
 import type { AppProcess } from '../../support/processes';
-import { startTwilioStandin, TwilioStandin } from '../../../infra/twilio-standin/twilio-standin';
+import { startTwilioStandin, TwilioStandin, twilioDriverEnv } from '../../../infra/twilio-standin/twilio-standin';
 import { relay } from '../../integration/outbound/outbound-harness';
 import { baseEnv, cliOk, codeOf, launchChromium, newPage, PASSWORD, ROOT, signInWithCode, startApps, watchPage } from './webmail-harness';
 
@@ -89,11 +89,7 @@ describe('hostile mail in the webmail', () => {
     twilio = await startTwilioStandin({ host: '127.0.0.1', port: 0, autoDeliver: false });
     env = {
       ...(await baseEnv('webmail-hostile')),
-      SMS_DRIVER: 'twilio',
-      TWILIO_ACCOUNT_SID: twilio.accountSid,
-      TWILIO_AUTH_TOKEN: twilio.authToken,
-      TWILIO_FROM: '+15005550006',
-      TWILIO_BASE_URL: twilio.url,
+      ...twilioDriverEnv(twilio),
     };
     baseUrl = `http://127.0.0.1:${env.WEBMAIL_HTTP_PORT}`;
     env.PUBLIC_WEBMAIL_URL = baseUrl;

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { createTestTenant, TestTenant, uniqueLabel, waitFor, withDb } from '../../support/factories';
 import type { AppProcess } from '../../support/processes';
 import { startStandinUpstream, StandinUpstream } from '../../../infra/standin-upstream/standin-upstream';
-import { startTwilioStandin, TwilioStandin } from '../../../infra/twilio-standin/twilio-standin';
+import { startTwilioStandin, TwilioStandin, twilioDriverEnv } from '../../../infra/twilio-standin/twilio-standin';
 import { DnsStandin } from '../../../infra/dns-standin/dns-standin';
 import { addConnector, relay } from '../../integration/outbound/outbound-harness';
 import { a11yProblems, baseEnv, cliOk, codeOf, launchChromium, newPage, screenshotDir, signInWithCode, startApps, watchPage } from './webmail-harness';
@@ -78,11 +78,7 @@ describe('webmail in the browser during an outage', () => {
       STATIC_ROUTES: `${partnerDomain}=127.0.0.1:${internet.port}`,
       MTA_STS_ENABLED: 'false',
       PROBE_TICK_MS: '200',
-      SMS_DRIVER: 'twilio',
-      TWILIO_ACCOUNT_SID: twilio.accountSid,
-      TWILIO_AUTH_TOKEN: twilio.authToken,
-      TWILIO_FROM: '+15005550006',
-      TWILIO_BASE_URL: twilio.url,
+      ...twilioDriverEnv(twilio),
     };
     baseUrl = `http://127.0.0.1:${env.WEBMAIL_HTTP_PORT}`;
     env.PUBLIC_WEBMAIL_URL = baseUrl;

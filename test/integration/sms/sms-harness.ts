@@ -8,7 +8,7 @@ import { WorkerModule } from '../../../apps/worker/src/worker.module';
 import { QueueWorkers } from '../../../apps/worker/src/queue-workers.service';
 import { startApi, RunningApi } from '../../../apps/api/src/api.bootstrap';
 import { startWebmail, RunningWebmail } from '../../../apps/webmail/src/webmail.bootstrap';
-import { startTwilioStandin, TwilioStandin } from '../../../infra/twilio-standin/twilio-standin';
+import { startTwilioStandin, TwilioStandin, twilioDriverEnv } from '../../../infra/twilio-standin/twilio-standin';
 import { withDb } from '../../support/factories';
 
 export { startTwilioStandin };
@@ -21,11 +21,7 @@ export function smsTestConfig(standin: TwilioStandin, overrides: Record<string, 
     WORKER_HTTP_PORT: '0',
     API_HTTP_PORT: '0',
     WEBMAIL_HTTP_PORT: '0',
-    SMS_DRIVER: 'twilio',
-    TWILIO_ACCOUNT_SID: standin.accountSid,
-    TWILIO_AUTH_TOKEN: standin.authToken,
-    TWILIO_FROM: '+15005550006',
-    TWILIO_BASE_URL: standin.url,
+    ...twilioDriverEnv(standin),
     SMS_RETRY_BASE_SECONDS: '1',
     SWEEP_INTERVAL_MS: '300',
     RETENTION_INTERVAL_MS: '86400000',
