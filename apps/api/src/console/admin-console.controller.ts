@@ -1,17 +1,9 @@
-import { Controller, Get, HttpException, Param, Res } from '@nestjs/common';
+import { Controller, Get, Param, Res } from '@nestjs/common';
+import { sendWebAppAsset, sendWebAppIndex } from '@app/http';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../auth/principal';
 import { CONSOLE_CSP, ConsoleFiles, loadConsoleFiles } from './console-files';
-
-function secure(res: Response): void {
-  res.setHeader('Content-Security-Policy', CONSOLE_CSP);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-}
 
 /**
  * Serves the admin console at /console. The page and its assets hold no data
@@ -32,18 +24,11 @@ export class AdminConsoleController {
 
   @Get('console')
   index(@Res() res: Response): void {
-    if (!this.files.index) throw new HttpException({ statusCode: 503, code: 'console_not_built', message: 'the admin console is not built (npm run build)' }, 503);
-    secure(res);
-    res.setHeader('Cache-Control', 'no-cache, private');
-    res.type('html').send(this.files.index);
+    sendWebAppIndex(res, this.files, CONSOLE_CSP, { code: 'console_not_built', message: 'the admin console is not built (npm run build)' });
   }
 
   @Get('console/assets/:name')
   asset(@Param('name') name: string, @Res() res: Response): void {
-    const file = /^[A-Za-z0-9._-]+$/.test(name) ? this.files.assets.get(name) : undefined;
-    if (!file) throw new HttpException({ statusCode: 404, code: 'not_found', message: 'no such file' }, 404);
-    secure(res);
-    res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
-    res.type(file.type).send(file.body);
+    sendWebAppAsset(res, this.files, name, CONSOLE_CSP);
   }
 }

@@ -1,4 +1,4 @@
-import { loadWebAppBundle, WebAppBundle, webAppDirCandidates } from '@app/http';
+import { loadWebAppBundle, WebAppBundle, webAppCsp, webAppDirCandidates } from '@app/http';
 
 /** The built console: index.html and its content-hashed assets, read once at start-up. */
 export type ConsoleFiles = WebAppBundle;
@@ -8,15 +8,4 @@ export function loadConsoleFiles(candidates = webAppDirCandidates('api', __dirna
 }
 
 /** Only our own script and styles (no inline script or style), API calls to ourselves, nothing framed. */
-export const CONSOLE_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "form-action 'self'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
+export const CONSOLE_CSP = webAppCsp();

@@ -1,4 +1,4 @@
-import { loadWebAppBundle, WebAppBundle, webAppDirCandidates } from '@app/http';
+import { loadWebAppBundle, WebAppBundle, webAppCsp, webAppDirCandidates } from '@app/http';
 
 /** The built single-page app: index.html and its content-hashed assets, read once at start-up. */
 export type WebAppFiles = WebAppBundle;
@@ -12,16 +12,4 @@ export function loadWebAppFiles(candidates = webAppDirCandidates('webmail', __di
  * ourselves, the tenant's logo as a data: URL, and frames only from ourselves (the
  * sandboxed, sanitized message bodies).
  */
-export const WEB_APP_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "frame-src 'self'",
-  "font-src 'self'",
-  "form-action 'self'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
+export const WEB_APP_CSP = webAppCsp({ framesSelf: true });

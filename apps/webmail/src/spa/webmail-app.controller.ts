@@ -1,17 +1,9 @@
-import { Controller, Get, HttpException, Param, Res } from '@nestjs/common';
+import { Controller, Get, Param, Res } from '@nestjs/common';
+import { sendWebAppAsset, sendWebAppIndex } from '@app/http';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../session/employee';
 import { loadWebAppFiles, WEB_APP_CSP, WebAppFiles } from './web-app-files';
-
-function secure(res: Response): void {
-  res.setHeader('Content-Security-Policy', WEB_APP_CSP);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-}
 
 /**
  * Serves the webmail single-page app. The page itself needs a session: the global
@@ -26,10 +18,7 @@ export class WebmailAppController {
 
   @Get()
   index(@Res() res: Response): void {
-    if (!this.files.index) throw new HttpException({ statusCode: 503, code: 'web_app_not_built', message: 'the webmail app is not built (npm run build)' }, 503);
-    secure(res);
-    res.setHeader('Cache-Control', 'no-cache, private');
-    res.type('html').send(this.files.index);
+    sendWebAppIndex(res, this.files, WEB_APP_CSP, { code: 'web_app_not_built', message: 'the webmail app is not built (npm run build)' });
   }
 
   /** Browsers ask for it on every page (the sign-in pages too); there is none, and that is not an error. */
@@ -43,10 +32,6 @@ export class WebmailAppController {
   @Public()
   @Get('assets/:name')
   asset(@Param('name') name: string, @Res() res: Response): void {
-    const file = /^[A-Za-z0-9._-]+$/.test(name) ? this.files.assets.get(name) : undefined;
-    if (!file) throw new HttpException({ statusCode: 404, code: 'not_found', message: 'no such file' }, 404);
-    secure(res);
-    res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
-    res.type(file.type).send(file.body);
+    sendWebAppAsset(res, this.files, name, WEB_APP_CSP);
   }
 }
