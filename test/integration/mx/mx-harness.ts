@@ -120,10 +120,10 @@ export class RawSmtp {
 
   async quit(): Promise<void> {
     if (!this.closed) {
-      this.write('QUIT\r\n');
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.closedPromise, new Promise((r) => (timer = setTimeout(r, 1000)))]);
-      clearTimeout(timer);
+      // QUIT, then our half of the connection closed: the server answers 221 and closes its half,
+      // and the socket's close is the condition waited for.
+      this.socket.end('QUIT\r\n');
+      await this.closedPromise;
     }
     this.socket.destroy();
   }
