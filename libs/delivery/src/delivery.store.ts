@@ -19,6 +19,14 @@ const OUTCOME_SET = `
   held_remaining_seconds = CASE WHEN v.state = 'held' THEN ${REMAINING_LIFETIME} ELSE d.held_remaining_seconds END,
   lease_owner = NULL, lease_expires_at = NULL`;
 
+/** The updates as rows `v`, from the parameters outcomeParams gives ($1 is the lease owner). */
+const OUTCOME_ROWS = `unnest($2::uuid[], $3::text[], $4::boolean[], $5::text[], $6::text[], $7::timestamptz[], $8::text[])
+  AS v(id, state, attempted, last_reply, last_route, next_attempt_at, dsn_queue_id)`;
+
+function outcomeParams(owner: string, updates: DeliveryUpdate[]): unknown[] {
+  return [owner, updates.map((u) => u.id), updates.map((u) => u.state), updates.map((u) => u.attempted), updates.map((u) => u.lastReply), updates.map((u) => u.lastRoute), updates.map((u) => u.nextAttemptAt), updates.map((u) => u.dsnQueueId)];
+}
+
 /** A delivery row this worker holds a lease on. */
 export interface ClaimedDelivery {
   id: string;
@@ -249,19 +257,9 @@ export class DeliveryStore {
       if (dsn) ({ dsnMessageId, dsnMirrored } = await this.insertDsn(em, dsn));
       const res = await em.query(
         `UPDATE deliveries d SET ${OUTCOME_SET}
-          FROM unnest($2::uuid[], $3::text[], $4::boolean[], $5::text[], $6::text[], $7::timestamptz[], $8::text[])
-               AS v(id, state, attempted, last_reply, last_route, next_attempt_at, dsn_queue_id)
+          FROM ${OUTCOME_ROWS}
          WHERE d.id = v.id AND d.lease_owner = $1`,
-        [
-          owner,
-          updates.map((u) => u.id),
-          updates.map((u) => u.state),
-          updates.map((u) => u.attempted),
-          updates.map((u) => u.lastReply),
-          updates.map((u) => u.lastRoute),
-          updates.map((u) => u.nextAttemptAt),
-          updates.map((u) => u.dsnQueueId),
-        ],
+        outcomeParams(owner, updates),
       );
       const count = Array.isArray(res) && typeof res[1] === 'number' ? res[1] : updates.length;
       if (count !== updates.length) {
@@ -294,19 +292,9 @@ export class DeliveryStore {
          SELECT count(*) = cardinality($2::uuid[]) AS all_ours FROM locked
        )
        UPDATE deliveries d SET ${OUTCOME_SET}
-          FROM ours, unnest($2::uuid[], $3::text[], $4::boolean[], $5::text[], $6::text[], $7::timestamptz[], $8::text[])
-               AS v(id, state, attempted, last_reply, last_route, next_attempt_at, dsn_queue_id)
+          FROM ours, ${OUTCOME_ROWS}
          WHERE ours.all_ours AND d.id = v.id AND d.lease_owner = $1`,
-      [
-        owner,
-        updates.map((u) => u.id),
-        updates.map((u) => u.state),
-        updates.map((u) => u.attempted),
-        updates.map((u) => u.lastReply),
-        updates.map((u) => u.lastRoute),
-        updates.map((u) => u.nextAttemptAt),
-        updates.map((u) => u.dsnQueueId),
-      ],
+      outcomeParams(owner, updates),
     );
     return rowCount === updates.length;
   }
